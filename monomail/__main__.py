@@ -1,0 +1,7 @@
+"""`python -m monomail` is the `monomail` command."""
+
+import sys
+
+from monomail.cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""aliases stage of the monomail pipeline."""

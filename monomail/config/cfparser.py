@@ -1,0 +1,451 @@
+"""Read a sendmail.cf (version 10 syntax) into a Config.
+
+Line by line as sendmail's readcf does it: folding, `$` translation and comments,
+then one handler per line type.  Problems are collected with "file: line N:" in
+front, exactly as sendmail words them; `-bt` prints them and goes on as sendmail
+does, every other mode refuses a cf that has any.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from monomail.rewrite.prescan import TokenTables, prescan
+from monomail.rewrite.tokens import MACROEXPAND, MATCHCLASS, MAXATOM
+from . import mailers, rulelines
+from .classes import ClassTable
+from .errors import where as fmt_where
+from .identity import Identity, local_identity
+from .macros import MacroNames, expand, initial_macros, translate_dollars
+from .mapspec import MapSpec
+from .model import Config, Header, Mailer, frozen_map
+from .scanf import scan_first
+
+MAXLINE = 2048
+MAXRWSETS = 200
+
+
+@dataclass
+class ParseState:
+    """Everything readcf accumulates; frozen into a Config at the end."""
+
+    path: str
+    names: MacroNames = field(default_factory=MacroNames)
+    macros: dict[int, str] = field(default_factory=initial_macros)
+    classes: ClassTable = field(default_factory=ClassTable)
+    level: int = 0
+    vendor: str = "Berkeley"
+    lineno: int = 0
+    ruleset: int = -1
+    rules: dict[int, list] = field(default_factory=dict)
+    ruleset_names: dict[int, str] = field(default_factory=dict)
+    ruleset_numbers: dict[str, int] = field(default_factory=dict)
+    next_named: int = MAXRWSETS
+    mailers: dict[str, Mailer] = field(default_factory=dict)
+    maps: dict[str, MapSpec] = field(default_factory=dict)
+    option_lines: list[tuple[str, str]] = field(default_factory=list)
+    typed_options: dict[str, object] = field(default_factory=dict)
+    headers: list[Header] = field(default_factory=list)
+    priorities: dict[str, int] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)
+    queues: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    output: list[str] = field(default_factory=list)
+    tables: TokenTables | None = None
+
+    def where(self) -> str:
+        return fmt_where(self.path, self.lineno)
+
+    def syserr(self, message: str) -> None:
+        text = f"{self.where()}: {message}" if self.lineno else message
+        self.errors.append(text)
+        self.output.append(text)
+
+    def say(self, text: str) -> None:
+        """A line sendmail prints on stdout while reading (warnings in test mode)."""
+        self.output.append(text)
+
+    def macro(self, mid: int) -> str | None:
+        return self.macros.get(mid)
+
+    def expand(self, s: str) -> str:
+        return expand(s, self.macro, self.syserr)
+
+    def token_tables(self) -> TokenTables:
+        if self.tables is None:
+            self.tables = TokenTables.build(operator_chars(self))
+        return self.tables
+
+
+def operator_chars(state: ParseState) -> str:
+    """OperatorChars, or $o on old configs, or sendmail's default."""
+    for name, value in state.option_lines:
+        if name == "OperatorChars":
+            return state.expand(value)
+    if state.level < 7 and ord("o") in state.macros:
+        return state.expand(state.macros[ord("o")])
+    return ".:@[]"
+
+
+def read_lines(text: str):
+    """Yield (last physical line number, folded line) like sendmail's fgetfolded."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    buf: list[str] = []
+    lineno = 0
+    for i, line in enumerate(lines, 1):
+        if buf and line[:1] in (" ", "\t"):
+            buf.append(line)
+            lineno = i
+            continue
+        if buf:
+            yield lineno, "\n".join(buf)
+        buf, lineno = [line], i
+    if buf:
+        yield lineno, "\n".join(buf)
+
+
+def parse_cf(path: str, text: str | None = None, identity: Identity | None = None) -> Config:
+    """Parse the cf at `path` (or `text`); never raises for content, only collects errors."""
+    if text is None:
+        with open(path, "rb") as f:
+            text = f.read().decode("latin-1")
+    state = ParseState(path=path)
+    set_identity(state, identity or local_identity())
+    mailers.predefine(state)
+    for lineno, line in read_lines(text):
+        state.lineno = lineno
+        if line.startswith("#"):
+            continue
+        line = translate_dollars(line, state.names, state.level, state.syserr)
+        handle_line(state, line)
+    state.lineno = 0
+    mailers.finish(state)
+    my_name = state.expand(MACROEXPAND + "j") or "localhost"
+    if "." not in my_name:
+        state.say(f"WARNING: local host name ({my_name}) is not qualified; "
+                  "see cf/README: WHO AM I?")
+    state.classes.add(ord("w"), my_name)
+    return freeze(state)
+
+
+def set_identity(state: ParseState, me: Identity) -> None:
+    """The macros and classes sendmail defines from the host name before the cf."""
+    from monomail import __version__
+    state.macros[ord("v")] = __version__
+    state.macros[ord("w")] = state.macros[ord("j")] = me.canonical
+    state.classes.add(ord("w"), me.canonical)
+    if me.domain:
+        state.macros[ord("m")] = me.domain
+    state.macros[ord("k")] = me.nodename
+    state.classes.add(ord("k"), me.nodename)
+    state.classes.add(ord("w"), me.nodename)
+
+
+def handle_line(state: ParseState, line: str) -> None:
+    if not line:
+        return
+    kind, rest = line[0], line[1:]
+    handler = LINE_HANDLERS.get(kind)
+    if handler is None:
+        state.syserr(f'unknown configuration line "{line}"')
+        return
+    handler(state, rest)
+
+
+def line_rule(state: ParseState, rest: str) -> None:
+    rulelines.add_rule(state, rest)
+
+
+def line_ruleset(state: ParseState, rest: str) -> None:
+    number = strtorwset(state, state.expand(rest), enter=True)[0]
+    if number < 0:
+        return
+    state.ruleset = number
+    if state.rules.get(number):
+        state.say(f"WARNING: Ruleset {rest} has multiple definitions")
+
+
+def strtorwset(state: ParseState, text: str, enter: bool) -> tuple[int, str]:
+    """sendmail's strtorwset: (ruleset number or -1, text after the name)."""
+    p = text.lstrip(" \t\n")
+    if not p or not p[0].isascii():
+        state.syserr(f'invalid ruleset name: "{p[:20]}"')
+        return -1, p
+    if p[0].isdigit():
+        digits = len(p) - len(p.lstrip("0123456789"))
+        number = int(p[:digits])
+        if number >= MAXRWSETS // 2:
+            state.syserr(f"bad ruleset {number} ({MAXRWSETS // 2} max)")
+            return -1, p[digits:]
+        return number, p[digits:]
+    end = 0
+    while end < len(p) and p[end].isascii() and (p[end].isalnum() or p[end] == "_"):
+        end += 1
+    name = p[:end]
+    if not name or not name[0].isalpha():
+        state.syserr(f'invalid ruleset name: "{p[:20]}"')
+        return -1, p
+    rest = p[end:].lstrip(" \t\n")
+    known = state.ruleset_numbers.get(name)
+    if known is None and not enter:
+        return -1, rest
+    number = -1
+    if enter and rest.startswith("="):
+        value = rest[1:].lstrip(" \t\n")
+        digits = len(value) - len(value.lstrip("0123456789"))
+        if not digits:
+            state.syserr(f'bad ruleset definition "{name}" (number required after `=\')')
+        else:
+            number = int(value[:digits])
+            rest = value[digits:]
+            if number >= MAXRWSETS // 2:
+                state.syserr(f'bad ruleset number {number} in "{name}" ({MAXRWSETS // 2} max)')
+                number = -1
+    elif known is not None:
+        number = known
+    else:
+        state.next_named -= 1
+        number = state.next_named
+        if number < MAXRWSETS // 2:
+            state.syserr(f"{name}: too many named rulesets ({MAXRWSETS // 2} max)")
+            number = -1
+    if known is not None and number >= 0 and number != known:
+        state.syserr(f"{name}: ruleset changed value (old {known}, new {number})")
+        number = known
+    elif number >= 0:
+        state.ruleset_numbers[name] = number
+    if enter and number >= 0:
+        state.ruleset_names[number] = name
+    return number, rest
+
+
+def line_define(state: ParseState, rest: str) -> None:
+    mid, end = state.names.parse(rest, 0, state.syserr)
+    if mid == 0:
+        return
+    state.macros[mid] = munchstring(rest[end:], "\0")[0]
+
+
+def munchstring(p: str, delim: str) -> tuple[str, int]:
+    """sendmail's munchstring: quotes and backslash escapes; (value, index of delim)."""
+    out: list[str] = []
+    backslash = quoted = False
+    i = 0
+    while i < len(p) and len(out) < MAXLINE - 1:
+        c = p[i]
+        if backslash:
+            backslash = False
+            out.append({"r": "\r", "n": "\n", "f": "\f", "b": "\b"}.get(c, c))
+        elif c == "\\":
+            backslash = True
+        elif c == '"':
+            quoted = not quoted
+        elif quoted or c != delim:
+            out.append(c)
+        else:
+            break
+        i += 1
+    return "".join(out), i
+
+
+def line_class(state: ParseState, rest: str) -> None:
+    mid, end = state.names.parse(rest, 0, state.syserr)
+    if mid == 0:
+        return
+    for word in state.expand(rest[end:]).split():
+        add_class_word(state, mid, word)
+
+
+def line_trusted(state: ParseState, rest: str) -> None:
+    for word in rest.split():
+        add_class_word(state, ord("t"), word)
+
+
+def add_class_word(state: ParseState, mid: int, word: str) -> None:
+    """sendmail's setclass: `$=X` as a word copies class X."""
+    if word[0] == MATCHCLASS:
+        src = state.names.lookup(word[1:], state.syserr)
+        if src:
+            state.classes.copy(src, mid)
+        return
+    state.classes.add(mid, word)
+
+
+def line_fileclass(state: ParseState, rest: str) -> None:
+    mid, end = state.names.parse(rest, 0, state.syserr)
+    if mid == 0:
+        return
+    p = rest[end:].lstrip(" \t\n")
+    optional = p.startswith("-o")
+    if optional:
+        p = p.split(None, 1)[1] if len(p.split(None, 1)) > 1 else ""
+    if p.startswith("|"):
+        words = _program_output(state, p[1:].split())
+    else:
+        name, _, fmt = p.partition(" ")
+        fmt = fmt.strip() or "%s"
+        if not name:
+            state.syserr("fileclass: missing file name")
+            return
+        if "@" in name and not name.startswith("/"):
+            state.syserr(f"fileclass: F{{{state.names.name(mid)}}}: map class lookups "
+                         "are not supported by monomail")
+            return
+        words = _file_words(state, name, fmt, optional)
+    for word in words:
+        add_class_word(state, mid, word)
+
+
+def _file_words(state: ParseState, name: str, fmt: str, optional: bool) -> list[str]:
+    try:
+        with open(name, "rb") as f:
+            data = f.read().decode("latin-1")
+    except OSError as exc:
+        if not optional:
+            state.syserr(f"fileclass: cannot open '{name}': {os.strerror(exc.errno or 0)}")
+        return []
+    words: list[str] = []
+    for line in data.splitlines():
+        if line.startswith("#"):
+            continue
+        found = scan_first(line, fmt)
+        if found is not None:
+            words.extend(found.split())
+    return words
+
+
+def _program_output(state: ParseState, argv: list[str]) -> list[str]:
+    import subprocess
+    try:
+        out = subprocess.run(argv, capture_output=True, timeout=60, check=False).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        state.syserr(f"fileclass: cannot run '{' '.join(argv)}': {exc}")
+        return []
+    words: list[str] = []
+    for line in out.decode("latin-1").splitlines():
+        if not line.startswith("#"):
+            words.extend(line.split()[:1])
+    return words
+
+
+def line_option(state: ParseState, rest: str) -> None:
+    from .optionlines import record_option
+    record_option(state, rest)
+
+
+def line_precedence(state: ParseState, rest: str) -> None:
+    name, eq, value = rest.partition("=")
+    if not eq:
+        state.syserr(f'unknown configuration line "P{rest}"')
+        return
+    digits = value.strip()
+    sign = -1 if digits.startswith("-") else 1
+    num = digits.lstrip("+-")
+    num = num[:len(num) - len(num.lstrip("0123456789"))]
+    state.priorities[name] = sign * int(num or 0)
+
+
+def line_version(state: ParseState, rest: str) -> None:
+    p = rest.lstrip(" \t")
+    digits = len(p) - len(p.lstrip("0123456789"))
+    if not digits:
+        state.syserr(f'invalid argument to V line: "{rest[:20]}"')
+        return
+    state.level = int(p[:digits])
+    if state.level >= 5:
+        w = state.macros.get(ord("w"))
+        if w and "." in w:
+            state.macros[ord("w")] = w.split(".", 1)[0]
+    tail = p[digits:]
+    if tail.startswith("/"):
+        vendor = tail[1:]
+        vendor = vendor[:len(vendor) - len(vendor.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))]
+        if vendor.lower() not in ("berkeley", "sendmail", "sun", "hp", "ibm", "sgi", "digital", "debian"):
+            state.syserr(f'invalid V line vendor code: "{vendor}"')
+        else:
+            state.vendor = vendor
+
+
+def line_map(state: ParseState, rest: str) -> None:
+    text = state.expand(rest).lstrip(" \t")
+    parts = text.split(None, 2)
+    if len(parts) < 2:
+        state.syserr(f"readcf: map {parts[0] if parts else ''}: class required"
+                     if parts else "readcf: config K line: no map name")
+        return
+    name, mclass = parts[0], parts[1]
+    state.maps[name] = MapSpec(name, mclass, parts[2] if len(parts) > 2 else "", state.where())
+
+
+def line_header(state: ParseState, rest: str) -> None:
+    flags, cond = "", None
+    if rest.startswith("?"):
+        end = rest.find("?", 1)
+        if end < 0:
+            state.syserr(f'Invalid header definition "H{rest}": missing ?')
+            return
+        inner = rest[1:end]
+        if inner.startswith(MACROEXPAND):
+            cond = state.names.name(ord(inner[1])) if len(inner) > 1 else ""
+        else:
+            flags = inner
+        rest = rest[end + 1:]
+    name, colon, value = rest.partition(":")
+    if not colon or not name.strip():
+        state.syserr(f'header syntax error, line "{rest}"')
+        return
+    state.headers.append(Header(name.strip(), value.strip(), flags, cond, state.where()))
+
+
+def line_environment(state: ParseState, rest: str) -> None:
+    name, eq, value = rest.partition("=")
+    state.environment[name] = value if eq else os.environ.get(name, "")
+
+
+def line_queue(state: ParseState, rest: str) -> None:
+    name = rest.split(",", 1)[0].strip()
+    state.queues.append(name)
+
+
+def line_milter(state: ParseState, rest: str) -> None:
+    state.warnings.append(f"{state.where()}: mail filters (X lines) are not supported by "
+                          "monomail; ignored")
+
+
+LINE_HANDLERS = {
+    "R": line_rule, "S": line_ruleset, "D": line_define, "C": line_class,
+    "T": line_trusted, "F": line_fileclass, "M": mailers.line_mailer, "O": line_option,
+    "P": line_precedence, "V": line_version, "K": line_map, "H": line_header,
+    "E": line_environment, "Q": line_queue, "X": line_milter, "#": lambda s, r: None,
+}
+
+
+def freeze(state: ParseState) -> Config:
+    from .optionlines import typed_options
+    top = max(state.rules, default=-1)
+    rules = tuple(tuple(state.rules[i]) if state.rules.get(i) else None
+                  for i in range(max(top + 1, MAXRWSETS)))
+    return Config(
+        path=state.path, level=state.level, vendor=state.vendor, names=state.names,
+        macros=frozen_map(state.macros), classes=frozen_map(state.classes.frozen()),
+        class_order=frozen_map(state.classes.order()), rules=rules,
+        ruleset_names=frozen_map(state.ruleset_names),
+        ruleset_numbers=frozen_map(state.ruleset_numbers),
+        mailers=tuple(sorted(state.mailers.values(), key=lambda m: m.index)),
+        maps=frozen_map(state.maps), options=frozen_map(typed_options(state)),
+        headers=tuple(state.headers), priorities=frozen_map(state.priorities),
+        environment=frozen_map(state.environment), queues=tuple(state.queues),
+        errors=tuple(state.errors), warnings=tuple(state.warnings), output=tuple(state.output),
+    )
+
+
+def tokenize_cf_text(state: ParseState, text: str) -> list[str] | None:
+    """prescan as readcf uses it for R lines: no comments at level 9+, errors ignored."""
+    tables = state.token_tables()
+    table = tables.nocomment if state.level >= 9 else tables.internal
+    tokens, _ = prescan(text, "\t", table, ignore=True, bufsize=MAXLINE + MAXATOM)
+    return tokens

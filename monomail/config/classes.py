@@ -1,0 +1,58 @@
+"""Word classes ($=X) with the order sendmail's symbol table lists them in.
+
+`-bt`'s `$=X` prints a class in symbol-table order: hash bucket, then order of
+first entry; we keep that order so the listing matches sendmail's.
+"""
+
+from __future__ import annotations
+
+STABSIZE = 2003
+ST_CLASS = 1
+
+
+def stab_bucket(name: str, symtype: int = ST_CLASS) -> int:
+    """sendmail's stab() hash of a symbol name."""
+    h = symtype
+    for ch in name:
+        h = ((h << 1) ^ (ord(ch.lower() if ch.isascii() else ch) & 0xFF)) % STABSIZE
+    return h
+
+
+class ClassTable:
+    """Class id -> set of lowered words, plus the symbol order of every word."""
+
+    def __init__(self) -> None:
+        self._members: dict[int, set[str]] = {}
+        self._order: dict[str, tuple[int, int, str]] = {}
+
+    def add(self, mid: int, word: str) -> None:
+        key = word.lower()
+        if key not in self._order:
+            self._order[key] = (stab_bucket(word), len(self._order), word)
+        self._members.setdefault(mid, set()).add(key)
+
+    def copy(self, src: int, dst: int) -> None:
+        self._members.setdefault(dst, set()).update(self._members.get(src, ()))
+
+    def contains(self, mid: int, word: str) -> bool:
+        members = self._members.get(mid)
+        return members is not None and word.lower() in members
+
+    def frozen(self) -> dict[int, frozenset[str]]:
+        return {mid: frozenset(words) for mid, words in self._members.items()}
+
+    def order(self) -> dict[str, tuple[int, int, str]]:
+        return dict(self._order)
+
+    @classmethod
+    def from_config(cls, members: dict[int, frozenset[str]],
+                    order: dict[str, tuple[int, int, str]]) -> "ClassTable":
+        table = cls()
+        table._members = {mid: set(words) for mid, words in members.items()}
+        table._order = dict(order)
+        return table
+
+    def listing(self, mid: int) -> list[str]:
+        """The words of one class in sendmail's dump order, as first spelled."""
+        words = [self._order[w] for w in self._members.get(mid, ())]
+        return [name for _, _, name in sorted(words)]

@@ -1,0 +1,1 @@
+"""daemon stage of the monomail pipeline."""

@@ -1,0 +1,1 @@
+"""dsn stage of the monomail pipeline."""

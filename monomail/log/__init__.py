@@ -1,0 +1,1 @@
+"""log stage of the monomail pipeline."""

@@ -1,0 +1,1 @@
+"""queue stage of the monomail pipeline."""

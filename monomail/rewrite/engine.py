@@ -1,0 +1,271 @@
+"""The rewriting engine: sendmail's rewrite() and callsubr() over compiled rulesets.
+
+A Rewriter is built once per Config (rules compiled, no per-call parsing) and run
+with a RewriteEnv, which holds what changes per message or per -bt session:
+macros, class additions, map handles and where trace and error lines go.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from monomail import sysexits as ex
+from monomail.config.model import Config
+from .addrutil import cataddr, stripquotes
+from .env import RewriteEnv
+from .matcher import CompiledRule, compile_rule, match
+from .prescan import prescan
+from .tokens import (CALLSUBR, CANONHOST, CANONNET, CANONUSER, HOSTBEGIN, HOSTEND,
+                     LOOKUPBEGIN, LOOKUPEND, MACRODEXPAND, MATCHREPL, MAXATOM, MAXRWSETS)
+
+MAX_RULE_RECURSION = 50
+MAX_SUBR = 16
+MAX_MAP_ARGS = 10
+
+
+class Rewriter:
+    """Compiled rulesets of one Config."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.rulesets: list[tuple[CompiledRule, ...] | None] = [
+            tuple(compile_rule(r) for r in rules) if rules else None
+            for rules in config.rules
+        ]
+
+    def ruleset_name(self, number: int) -> str:
+        return self.config.ruleset_names.get(number) or str(number)
+
+    def rewrite(self, pvp: list[str], ruleset: int, env: RewriteEnv,
+                reclevel: int = 0, maxatom: int = MAXATOM) -> int:
+        """Rewrite `pvp` in place through `ruleset`; returns a sysexits status."""
+        if ruleset < 0 or ruleset >= MAXRWSETS:
+            env.syserr(f"554 5.3.5 rewrite: illegal ruleset number {ruleset}")
+            return ex.EX_CONFIG
+        name = self.ruleset_name(ruleset)
+        if env.trace is not None:
+            env.trace("%-16.16s   input:%s" % (name, env.printav(pvp)))
+        if reclevel > MAX_RULE_RECURSION:
+            env.syserr(f"rewrite: excessive recursion (max {MAX_RULE_RECURSION}), "
+                       f"ruleset {name}")
+            return ex.EX_CONFIG
+        status = self._run(pvp, ruleset, name, env, reclevel + 1, maxatom)
+        if env.trace is not None:
+            env.trace("%-16.16s returns:%s" % (name, env.printav(pvp)))
+        return status
+
+    def _run(self, pvp: list[str], ruleset: int, name: str, env: RewriteEnv,
+             reclevel: int, maxatom: int) -> int:
+        rules = self.rulesets[ruleset] if ruleset < len(self.rulesets) else None
+        if not rules:
+            return ex.EX_OK
+        rstat = ex.EX_OK
+        idx = 0
+        loopcount = 0
+        low = [t.lower() for t in pvp]
+        present = set(low)
+        while idx < len(rules):
+            if pvp and pvp[0][:1] == CANONNET:
+                break
+            rule = rules[idx]
+            loopcount += 1
+            if loopcount > 100:
+                env.syserr(f"554 5.3.5 Infinite loop in ruleset {name}, rule {idx + 1}")
+                break
+            mlist = None
+            if rule.required <= present:
+                mlist = match(rule.ops, pvp, low, env.in_class, env.macro_value,
+                              env.join_phrase)
+            if mlist is None:
+                idx += 1
+                loopcount = 0
+                continue
+            rhs = rule.rhs
+            nxt = idx
+            if rhs and rhs[0] == CANONUSER:
+                rhs = rhs[1:]
+                nxt = idx + 1
+                loopcount = 0
+            elif rhs and rhs[0] == CANONHOST:
+                rhs = rhs[1:]
+                nxt = len(rules)
+            npvp = self._substitute(rhs, mlist, pvp, name, env, maxatom)
+            if isinstance(npvp, int):
+                return npvp
+            status = self._lookups(npvp, env, maxatom)
+            if status.error is not None:
+                return status.error
+            if status.tempfail:
+                rstat = ex.EX_TEMPFAIL
+            sub = self.callsubr(npvp, reclevel, env)
+            if rstat == ex.EX_OK or sub == ex.EX_TEMPFAIL:
+                rstat = sub
+            pvp[:] = npvp
+            low = [t.lower() for t in pvp]
+            present = set(low)
+            idx = nxt
+        return rstat
+
+    def _substitute(self, rhs: tuple[str, ...], mlist: list[list[int]], pvp: list[str],
+                    name: str, env: RewriteEnv, maxatom: int) -> list[str] | int:
+        out: list[str] = []
+        for tok in rhs:
+            head = tok[0]
+            if head == MATCHREPL:
+                k = ord(tok[1]) - ord("1") if len(tok) > 1 else -1
+                if k < 0 or k >= len(mlist):
+                    env.syserr(f"554 5.3.5 rewrite: ruleset {name}: replacement "
+                               f"${tok[1:2]} out of bounds")
+                    return ex.EX_CONFIG
+                _, first, last = mlist[k]
+                out.extend(pvp[first:last + 1])
+            elif head == MACRODEXPAND:
+                value = env.macro_value(ord(tok[1])) if len(tok) > 1 else None
+                if not value:
+                    continue
+                tokens, _ = prescan(value, "\0", env.tables.external,
+                                    usrerr=env.usrerr)
+                if tokens is None:
+                    return ex.EX_DATAERR
+                out.extend(tokens)
+            else:
+                out.append(tok)
+            if len(out) >= maxatom:
+                env.syserr("554 5.3.0 rewrite: expansion too long")
+                return ex.EX_DATAERR
+        return out
+
+    def _lookups(self, npvp: list[str], env: RewriteEnv, maxatom: int) -> "_LookupStatus":
+        """Replace every $[ $] and $( $) in place, as sendmail does after substitution."""
+        result = _LookupStatus()
+        i = 0
+        while i < len(npvp):
+            head = npvp[i][:1]
+            if head == HOSTBEGIN:
+                end_tok, mapname, key_start = HOSTEND, "host", i + 1
+            elif head == LOOKUPBEGIN:
+                end_tok = LOOKUPEND
+                if i + 1 >= len(npvp):
+                    env.syserr("554 5.3.0 rewrite: missing mapname")
+                    result.error = ex.EX_CONFIG
+                    return result
+                mapname, key_start = npvp[i + 1], i + 2
+            else:
+                i += 1
+                continue
+            end = key_start
+            while end < len(npvp) and npvp[end][:1] != end_tok:
+                end += 1
+            key, args, default = _split_lookup(npvp[key_start:end])
+            replacement = self._lookup(mapname, key, args, default, env, result)
+            if result.error is not None:
+                return result
+            npvp[i:end + 1] = replacement
+            if len(npvp) >= maxatom:
+                env.syserr("554 5.3.0 rewrite: expansion too long")
+                result.error = ex.EX_DATAERR
+                return result
+            i += len(replacement)
+        return result
+
+    def _lookup(self, mapname: str, key_tokens: list[str], args: list[list[str]],
+                default: list[str] | None, env: RewriteEnv,
+                result: "_LookupStatus") -> list[str]:
+        handle = env.map(mapname)
+        if handle is None:
+            env.syserr(f"554 5.3.0 rewrite: map {mapname} not found")
+        spacesub = handle.spacesub if handle is not None else ""
+        key = cataddr(key_tokens, spacesub or env.space_sub, True, env.tables.internal)
+        argv = [key] + [cataddr(a, env.space_sub, True, env.tables.internal) for a in args]
+        replac: str | None = None
+        external = False
+        if handle is not None:
+            replac, status = env.lookup_map(handle, key, argv)
+            if status == ex.EX_TEMPFAIL:
+                result.tempfail = True
+            external = replac is not None
+        if replac is None and default is not None:
+            replac = cataddr(default, env.space_sub, False, env.tables.internal)
+        if replac is None:
+            return key_tokens
+        if replac == "":
+            return []
+        table = env.tables.external if external else env.tables.internal
+        tokens, _ = prescan(replac, "\0", table, usrerr=env.usrerr)
+        if tokens is None:
+            result.error = ex.EX_DATAERR
+            return []
+        return tokens
+
+    def callsubr(self, pvp: list[str], reclevel: int, env: RewriteEnv) -> int:
+        """Run the $>set calls in pvp, right-most first, in place."""
+        calls: list[tuple[int, int]] = []
+        i = 0
+        while i < len(pvp):
+            if pvp[i][:1] == CALLSUBR and i + 1 < len(pvp):
+                target = stripquotes(pvp[i + 1])
+                number = self.find_ruleset(target)
+                if number < 0:
+                    env.syserr(f"554 5.3.5 Unknown ruleset {target}")
+                    return ex.EX_CONFIG
+                if not self.rulesets[number]:
+                    del pvp[i:i + 2]
+                    i += 1
+                    continue
+                if len(calls) + 1 >= MAX_SUBR:
+                    env.syserr(f"554 5.3.0 Too many subroutine calls ({MAX_SUBR} max)")
+                    return ex.EX_CONFIG
+                calls.append((number, i))
+            i += 1
+        rstat = ex.EX_OK
+        for number, index in reversed(calls):
+            tail = pvp[index + 2:]
+            status = self.rewrite(tail, number, env, reclevel, MAXATOM - index)
+            pvp[index:] = tail
+            if status != ex.EX_OK and status != ex.EX_TEMPFAIL:
+                return status
+            if rstat == ex.EX_OK or status == ex.EX_TEMPFAIL:
+                rstat = status
+        return rstat
+
+    def find_ruleset(self, text: str) -> int:
+        """strtorwset in find mode, without error output: a number or a known name."""
+        text = text.strip()
+        if text[:1].isdigit():
+            digits = text[:len(text) - len(text.lstrip("0123456789"))]
+            number = int(digits)
+            return number if number < MAXRWSETS // 2 else -1
+        end = 0
+        while end < len(text) and text[end].isascii() and (text[end].isalnum() or text[end] == "_"):
+            end += 1
+        return self.config.ruleset_numbers.get(text[:end], -1)
+
+
+class _LookupStatus:
+    __slots__ = ("error", "tempfail")
+
+    def __init__(self) -> None:
+        self.error: int | None = None
+        self.tempfail = False
+
+
+def _split_lookup(tokens: list[str]) -> tuple[list[str], list[list[str]], list[str] | None]:
+    """Key, $@ arguments and $: default of one lookup."""
+    key: list[str] = []
+    args: list[list[str]] = []
+    default: list[str] | None = None
+    current = key
+    for tok in tokens:
+        head = tok[:1]
+        if head == CANONHOST:
+            current = []
+            if len(args) < MAX_MAP_ARGS - 1:
+                args.append(current)
+        elif head == CANONUSER:
+            current = default = []
+        else:
+            current.append(tok)
+    return key, args, default
+
+
+TraceSink = Callable[[str], None]

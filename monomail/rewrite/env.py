@@ -1,0 +1,172 @@
+"""What a rewrite needs besides the rules: macros, classes, maps and output sinks.
+
+One RewriteEnv per message (or per -bt session).  It layers changes over the
+frozen Config, so `.D` and `.C` in test mode or `{client_addr}` in the daemon
+never touch the shared configuration.  It is also the MapContext maps ask for
+macros, classes and host lookups.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from monomail import sysexits as ex
+from monomail.config.classes import ClassTable
+from monomail.config.mapspec import MapSpec
+from monomail.config.model import Config
+from .addrutil import cataddr
+from .prescan import TokenTables
+from .tokens import MAXSHORTSTR, printav, xputs
+
+if TYPE_CHECKING:
+    from monomail.maps.base import Map
+    from monomail.maps.hostlookup import HostLookup
+
+Sink = Callable[[str], None]
+SMTP_CODES_WITH_ADDRESS = ("050", "250", "252", "450", "550", "553")
+
+
+def build_tables(config: Config) -> TokenTables:
+    chars = str(config.options.get("OperatorChars") or "")
+    if not chars:
+        chars = config.macros.get(ord("o"), "") if config.level < 7 else ""
+    return TokenTables.build(chars or ".:@[]")
+
+
+class RewriteEnv:
+    """Mutable per-use state over an immutable Config."""
+
+    def __init__(self, config: Config, out: Sink, trace: bool = False,
+                 hosts: "HostLookup | None" = None) -> None:
+        self.config = config
+        self.names = config.names.copy()
+        self.macros: dict[int, str] = dict(config.macros)
+        self.classes = ClassTable.from_config(dict(config.classes), dict(config.class_order))
+        self.tables = build_tables(config)
+        blank = str(config.options.get("BlankSub") or " ")
+        self.space_sub = blank[:1] or " "
+        self.out = out
+        self.trace: Sink | None = out if trace else None
+        self.to: str | None = None  # sendmail's e_to: the address errors are about
+        self._maps: dict[str, "Map | None"] = {}
+        self._hosts = hosts
+
+    # --- output, the way sendmail's err.c formats it in test mode
+    def macname(self, mid: int) -> str:
+        return self.names.name(mid)
+
+    def printav(self, tokens: Sequence[str]) -> str:
+        return printav(tokens, self.macname).rstrip("\n")
+
+    def xputs(self, s: str | None) -> str:
+        return xputs(s, self.macname)
+
+    def say(self, text: str) -> None:
+        self.out(text)
+
+    def usrerr(self, message: str, to: str | None = None) -> None:
+        """A user error: the reply code is dropped, the address named for 5xx/4xx ones."""
+        self.out(format_error(message, to if to is not None else self.to))
+
+    def syserr(self, message: str) -> None:
+        self.out(format_error(message if message[:3].isdigit() else "554 " + message, None))
+
+    def message(self, text: str) -> None:
+        self.out(text)
+
+    # --- macros and classes
+    def macro_value(self, mid: int) -> str | None:
+        return self.macros.get(mid)
+
+    def macro(self, name: str) -> str | None:
+        return self.macros.get(self._mid(name))
+
+    def define_macro(self, name: str, value: str | None) -> None:
+        mid = self._mid(name)
+        if value is None:
+            self.macros.pop(mid, None)
+        else:
+            self.macros[mid] = value
+
+    def _mid(self, name: str) -> int:
+        if len(name) == 1:
+            return ord(name)
+        return self.names.lookup("{" + name.strip("{}") + "}", self.syserr)
+
+    def in_class(self, mid, word: str) -> bool:  # type: ignore[no-untyped-def]
+        if isinstance(mid, str):
+            mid = self._mid(mid)
+        return self.classes.contains(mid, word)
+
+    def join_phrase(self, tokens: list[str]) -> str:
+        return cataddr(tokens, self.space_sub, True, self.tables.internal)
+
+    # --- maps
+    @property
+    def hosts(self) -> "HostLookup":
+        if self._hosts is None:
+            from monomail.maps.hostlookup import HostLookup
+            opts = self.config.options
+            self._hosts = HostLookup(
+                service_switch_file=str(opts.get("ServiceSwitchFile") or
+                                        "/etc/mail/service.switch"),
+                hosts_file=str(opts.get("HostsFile") or "/etc/hosts"))
+        return self._hosts
+
+    def map(self, name: str) -> "Map | None":
+        if name not in self._maps:
+            self._maps[name] = self._build_map(name)
+        return self._maps[name]
+
+    get_map = map
+
+    def _build_map(self, name: str) -> "Map | None":
+        from monomail.config.errors import ConfigError
+        from monomail.maps.registry import build_map
+        spec = self.config.maps.get(name)
+        if spec is None and name == "host":
+            spec = MapSpec("host", "host", "-a. -D" if self.config.level >= 2 else "", "")
+        if spec is None:
+            return None
+        try:
+            return build_map(spec)
+        except ConfigError as exc:
+            self.syserr(str(exc))
+            return None
+
+    def lookup_map(self, handle: "Map", key: str, args: list[str]) -> tuple[str | None, int]:
+        from monomail.config.errors import ConfigError
+        try:
+            return handle.lookup(key, args, self)
+        except ConfigError as exc:
+            self.syserr(str(exc))
+            return None, ex.EX_CONFIG
+
+
+def format_error(message: str, to: str | None) -> str:
+    """sendmail's fmtmsg + putoutmsg for the terminal: '[addr... ]text'."""
+    code = message[:3] if message[:3].isdigit() and message[3:4] in (" ", "-") else ""
+    text = message[4:] if code else message
+    if code:
+        parts = text.split(" ", 1)
+        if _is_enhanced(parts[0]):
+            text = parts[1] if len(parts) > 1 else ""
+    if to and code in SMTP_CODES_WITH_ADDRESS:
+        text = f"{shortenstring(to, MAXSHORTSTR)}... {text}"
+    return "".join(chr(ord(ch) & 0x7F) for ch in text)
+
+
+def _is_enhanced(word: str) -> bool:
+    parts = word.split(".")
+    return (len(parts) == 3 and parts[0] in ("2", "4", "5")
+            and all(p.isdigit() and 0 < len(p) <= 3 for p in parts[1:]))
+
+
+def shortenstring(s: str, m: int) -> str:
+    """sendmail's shortenstring: keep both ends of a long string."""
+    if len(s) < m:
+        return s
+    if m < 10:
+        return s[:m - 3] + "..."
+    half = (m - 3) // 2
+    return s[:half] + "..." + s[len(s) - half:]

@@ -1,0 +1,44 @@
+"""sendmail's remotename: how an address looks to a given mailer (`-bt /try`)."""
+
+from __future__ import annotations
+
+from monomail import sysexits as ex
+from monomail.config.macros import expand
+from monomail.config.model import Mailer
+from .addrutil import cataddr
+from .crackaddr import crackaddr
+from .engine import Rewriter
+from .env import RewriteEnv
+from .parseaddr import RF_HEADERADDR, RF_SENDERADDR
+from .prescan import prescan
+from .tokens import MACROEXPAND, MAXNAME
+
+
+def remotename(rw: Rewriter, env: RewriteEnv, name: str, m: Mailer,
+               flags: int) -> tuple[str | None, int]:
+    """(rewritten address, status): rulesets 3, 1 or 2, the mailer's S=/R=, then 4."""
+    status = ex.EX_OK
+    header = bool(flags & RF_HEADERADDR)
+    if flags & RF_SENDERADDR:
+        rwset = m.sender_hdr if header else m.sender_env
+        kind, general = "s", 1
+    else:
+        rwset = m.recipient_hdr if header else m.recipient_env
+        kind, general = "r", 2
+    if rwset < 0:
+        return name, status
+    env.define_macro("addr_type", ("h" if header else "e") + " " + kind)
+    fancy = MACROEXPAND + "g" if m.has("c") else crackaddr(name)
+    tokens, _ = prescan(name, "\0", env.tables.external, usrerr=env.usrerr)
+    if tokens is None:
+        return name, status
+    for ruleset in (3, general) + ((rwset,) if rwset > 0 else ()) + (4,):
+        if rw.rewrite(tokens, ruleset, env) == ex.EX_TEMPFAIL:
+            status = ex.EX_TEMPFAIL
+    lbuf = cataddr(tokens, env.space_sub, False, env.tables.internal, MAXNAME * 2 + 1)
+    old = env.macro("g")
+    env.define_macro("g", lbuf)
+    try:
+        return expand(fancy, env.macro_value, env.syserr), status
+    finally:
+        env.define_macro("g", old)

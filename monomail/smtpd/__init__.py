@@ -1,0 +1,1 @@
+"""smtpd stage of the monomail pipeline."""
