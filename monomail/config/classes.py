@@ -24,15 +24,27 @@ class ClassTable:
     def __init__(self) -> None:
         self._members: dict[int, set[str]] = {}
         self._order: dict[str, tuple[int, int, str]] = {}
+        self._prefixes: dict[int, frozenset[str]] = {}
 
     def add(self, mid: int, word: str) -> None:
         key = word.lower()
         if key not in self._order:
             self._order[key] = (stab_bucket(word), len(self._order), word)
         self._members.setdefault(mid, set()).add(key)
+        self._prefixes.pop(mid, None)
 
     def copy(self, src: int, dst: int) -> None:
         self._members.setdefault(dst, set()).update(self._members.get(src, ()))
+        self._prefixes.pop(dst, None)
+
+    def prefixes(self, mid: int) -> frozenset[str]:
+        """Every leading substring of every member: a phrase that is none of them
+        can never grow into a member, so class matching stops early."""
+        cached = self._prefixes.get(mid)
+        if cached is None:
+            cached = frozenset(w[:i] for w in self._members.get(mid, ()) for i in range(1, len(w) + 1))
+            self._prefixes[mid] = cached
+        return cached
 
     def contains(self, mid: int, word: str) -> bool:
         members = self._members.get(mid)

@@ -93,9 +93,12 @@ class RewriteEnv:
             return ord(name)
         return self.names.lookup("{" + name.strip("{}") + "}", self.syserr)
 
-    def in_class(self, mid, word: str) -> bool:  # type: ignore[no-untyped-def]
+    def in_class(self, mid, word: str, prefix: bool = False) -> bool:  # type: ignore[no-untyped-def]
+        """Is `word` in the class (or, with prefix, could a longer phrase be)?"""
         if isinstance(mid, str):
             mid = self._mid(mid)
+        if prefix:
+            return word.lower() in self.classes.prefixes(mid)
         return self.classes.contains(mid, word)
 
     def join_phrase(self, tokens: list[str]) -> str:

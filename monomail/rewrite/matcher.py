@@ -45,7 +45,7 @@ def compile_rule(rule: Rule) -> CompiledRule:
     return CompiledRule(tuple(ops), frozenset(required), rule.rhs, rule.line)
 
 
-InClass = Callable[[int, str], bool]
+InClass = Callable[..., bool]
 MacroValue = Callable[[int], "str | None"]
 Joiner = Callable[[list[str]], str]
 
@@ -129,6 +129,8 @@ def _extend_class(entry: list[int], ai: int, av: list[str], mid: object,
         phrase = av[first] if ai - first == 1 else join(av[first:ai])
         if in_class(mid, phrase):  # type: ignore[arg-type]
             return ai
+        if not in_class(mid, phrase, True):  # type: ignore[call-arg]
+            return -1
     return -1
 
 

@@ -1,0 +1,59 @@
+"""monomail -bt against real sendmail -bt on sendmail's own generic-linux.cf.
+
+Both run with a fixed host name and no network (unshare -u -n), on a cf that
+sendmail's own m4 builds at test time; the whole output must be identical.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+INPUTS = Path(__file__).parent / "smoke"
+
+
+@pytest.fixture(scope="session")
+def sendmail_root() -> Path:
+    out = subprocess.run([str(ROOT / "scripts" / "fetch-sendmail.sh")], capture_output=True,
+                         text=True, check=True)
+    return Path(out.stdout.strip()) / "root"
+
+
+@pytest.fixture(scope="session")
+def generic_cf(sendmail_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    cfdir = sendmail_root / "usr" / "share" / "sendmail" / "cf"
+    out = tmp_path_factory.mktemp("cf") / "generic-linux.cf"
+    with out.open("w") as f:
+        subprocess.run(["m4", "m4/cf.m4", "cf/generic-linux.mc"], cwd=cfdir, stdout=f,
+                       check=True)
+    return out
+
+
+def isolated(argv: list[str], stdin: str, env: dict[str, str]) -> str:
+    """Run argv with host name mail.example.com and no network; stdout and stderr."""
+    script = "hostname mail.example.com; exec \"$@\""
+    proc = subprocess.run(["unshare", "-u", "-n", "sh", "-c", script, "sh", *argv],
+                          input=stdin.encode("latin-1"), capture_output=True, env=env,
+                          timeout=120)
+    assert proc.returncode in (0, 71), proc.stderr.decode("latin-1")
+    return proc.stdout.decode("latin-1")
+
+
+def test_generic_linux_matches_sendmail(sendmail_root: Path, generic_cf: Path) -> None:
+    stdin = (INPUTS / "generic-linux.txt").read_text(encoding="latin-1")
+    libs = f"{sendmail_root}/lib/x86_64-linux-gnu:{sendmail_root}/usr/lib/x86_64-linux-gnu"
+    sm_env = dict(os.environ, LD_LIBRARY_PATH=libs)
+    sendmail = str(sendmail_root / "usr" / "libexec" / "sendmail" / "sendmail")
+    expected = isolated([sendmail, "-bt", "-C", str(generic_cf)], stdin, sm_env)
+    mm_env = dict(os.environ, PYTHONPATH=str(ROOT))
+    actual = isolated([sys.executable, "-m", "monomail", "-bt", "-C", str(generic_cf)],
+                      stdin, mm_env)
+    diff = "\n".join(difflib.unified_diff(expected.splitlines(), actual.splitlines(),
+                                          "sendmail", "monomail", lineterm="", n=2))
+    assert not diff, diff[:6000]
