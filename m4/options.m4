@@ -1,9 +1,9 @@
 divert(-1)
-#
-#  options.m4 -- the O lines.  Each row ties an option's long name to the
-#  conf* macro an .mc sets; a row writes `O Name=value' only when the macro
-#  is defined (defined empty: `O Name').  README.md lists the same table.
-#
+dnl
+dnl  options.m4 -- the O lines.  Each row ties an option's long name to the
+dnl  conf* macro an .mc sets; a row writes `O Name=value' only when the macro
+dnl  is defined (defined empty: `O Name').  README.md lists the same table.
+dnl
 define(`_MM_OPT', `ifdef(`$2', `O $1`'ifelse(defn(`$2'), `', `', `=$2')
 ')')
 divert(0)dnl

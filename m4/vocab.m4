@@ -26,44 +26,44 @@ divert(-1)
 changecom()
 undefine(`format')
 
-# -------------------------------------------------------------------------
-# errors: name the .mc line, stop m4 (pending diversions are dropped, so
-# no cf is produced).  Inside FEATURE() and friends the line is that of
-# the call, kept in _MM_WHERE.
+dnl -------------------------------------------------------------------------
+dnl errors: name the .mc line, stop m4 (pending diversions are dropped, so
+dnl no cf is produced).  Inside FEATURE() and friends the line is that of
+dnl the call, kept in _MM_WHERE.
 define(`_MM_HERE', `ifdef(`_MM_WHERE', `_MM_WHERE', `__file__:__line__')')
 define(`_MM_FAIL', `errprint(_MM_HERE`: *** ERROR: $1
 ')m4exit(`1')')
 define(`_MM_WARN', `errprint(_MM_HERE`: *** WARNING: $1
 ')')
 
-# diversion stack, for files included from inside a diversion
+dnl diversion stack, for files included from inside a diversion
 define(`_MM_PUSHDIV', `pushdef(`_MM_DIVS', divnum)divert($1)')
 define(`_MM_POPDIV', `divert(_MM_DIVS)popdef(`_MM_DIVS')')
 define(`PUSHDIVERT', defn(`_MM_PUSHDIV'))
 define(`POPDIVERT', defn(`_MM_POPDIV'))
 
-# -------------------------------------------------------------------------
-# what exists: one name per file in feature/, mailer/, ostype/, domain/, hack/
+dnl -------------------------------------------------------------------------
+dnl what exists: one name per file in feature/, mailer/, ostype/, domain/, hack/
 define(`_MM_FEATURES', ` accept_unqualified_senders accept_unresolvable_domains access_db allmasquerade always_add_domain blacklist_recipients blocklist_recipients delay_checks dnsbl domaintable enhdnsbl generics_entire_domain genericstable greet_pause limited_masquerade local_lmtp local_maildir local_no_masquerade local_procmail loose_relay_check lookupdotdomain mailertable masquerade_entire_domain masquerade_envelope no_default_msa nocanonify notsticky nouucp nullclient preserve_local_plus_detail preserve_luser_host promiscuous_relay ratecontrol conncontrol redirect relay_based_on_MX relay_entire_domain relay_hosts_only relay_local_from relay_mail_from smrsh stickyhost use_ct_file use_cw_file virtuser_entire_domain virtusertable ')
 define(`_MM_MAILERS', ` local smtp uucp procmail ')
 define(`_MM_OSTYPES', ` aix5 bsd4.4 darwin debian freebsd6 gnu hpux11 linux openbsd solaris11 solaris8 unknown ')
 define(`_MM_DOMAINS', ` generic ')
 define(`_MM_HACKS', ` ')
 
-# _MM_KNOWN(kind, name, list): stop unless name is in list
+dnl _MM_KNOWN(kind, name, list): stop unless name is in list
 define(`_MM_KNOWN', `ifelse(index(`$3', ` $2 '), `-1',
 	`_MM_FAIL(`unknown $1 "$2": monomail has none by that name (see m4/README.md)')')')
 
-# arguments of the FEATURE/HACK/OSTYPE/DOMAIN being read: _MM_ARG1.._MM_ARG9
+dnl arguments of the FEATURE/HACK/OSTYPE/DOMAIN being read: _MM_ARG1.._MM_ARG9
 define(`_MM_SETARGS', `pushdef(`_MM_ARG1', `$1')pushdef(`_MM_ARG2', `$2')pushdef(`_MM_ARG3', `$3')pushdef(`_MM_ARG4', `$4')pushdef(`_MM_ARG5', `$5')pushdef(`_MM_ARG6', `$6')pushdef(`_MM_ARG7', `$7')pushdef(`_MM_ARG8', `$8')pushdef(`_MM_ARG9', `$9')')
 define(`_MM_DROPARGS', `popdef(`_MM_ARG1')popdef(`_MM_ARG2')popdef(`_MM_ARG3')popdef(`_MM_ARG4')popdef(`_MM_ARG5')popdef(`_MM_ARG6')popdef(`_MM_ARG7')popdef(`_MM_ARG8')popdef(`_MM_ARG9')')
 
-# _MM_PART(kind, folder, list, name, args...): read folder/name.m4 with
-# its arguments, in diversion -1, errors pointing at the calling line
+dnl _MM_PART(kind, folder, list, name, args...): read folder/name.m4 with
+dnl its arguments, in diversion -1, errors pointing at the calling line
 define(`_MM_PART', `pushdef(`_MM_WHERE', __file__:__line__)_MM_KNOWN(`$1', `$4', defn(`$3'))_MM_PUSHDIV(-1)_MM_SETARGS(shift(shift(shift(shift($@)))))include(_MM_DIR`$2/$4.m4')_MM_DROPARGS`'_MM_POPDIV`'popdef(`_MM_WHERE')')
 
-# -------------------------------------------------------------------------
-# the main vocabulary
+dnl -------------------------------------------------------------------------
+dnl the main vocabulary
 define(`VERSIONID', ``# version: $1'')
 define(`OSTYPE', `ifdef(`_MM_OSTYPE', `_MM_WARN(`second OSTYPE($1) ignored')',
 	`define(`_MM_OSTYPE', `$1')_MM_PART(`OSTYPE', `ostype', `_MM_OSTYPES', $@)')')
@@ -75,7 +75,7 @@ define(`MAILER', `ifdef(`_MM_MAILER_$1',
 	`_MM_WARN(`MAILER($1) is already included')',
 	`define(`_MM_MAILER_SEEN', `1')define(`_MM_MAILER_$1', `1')_MM_PART(`MAILER', `mailer', `_MM_MAILERS', $@)')')
 
-# where the admin's own lines go (see the table at the top)
+dnl where the admin's own lines go (see the table at the top)
 define(`LOCAL_NET_CONFIG', `define(`_MM_NET_CONFIG', `1')divert(1)')
 define(`LOCAL_RULE_3', `divert(2)')
 define(`LOCAL_RULE_0', `divert(3)')
@@ -86,7 +86,7 @@ define(`LOCAL_DNSBL', `divert(8)')
 define(`LOCAL_RULESETS', `divert(9)')
 define(`LOCAL_RULE_1', `divert(10)')
 define(`LOCAL_RULE_2', `divert(11)')
-# hooks of the TLS/feature rulesets: the heading, then the admin's rules
+dnl hooks of the TLS/feature rulesets: the heading, then the admin's rules
 define(`_MM_HOOKSET', `define(`_MM_HOOK_$1', `1')ifdef(`_MM_MAILER_SEEN', `',
 	`_MM_WARN(`MAILER() should come before $2')')divert(9)SLocal_$1')
 define(`LOCAL_SRV_FEATURES', `_MM_HOOKSET(`srv_features', `LOCAL_SRV_FEATURES')')
@@ -96,7 +96,7 @@ define(`LOCAL_TLS_RCPT', `_MM_HOOKSET(`tls_rcpt', `LOCAL_TLS_RCPT')')
 define(`LOCAL_TLS_CLIENT', `_MM_HOOKSET(`tls_client', `LOCAL_TLS_CLIENT')')
 define(`LOCAL_TLS_SERVER', `_MM_HOOKSET(`tls_server', `LOCAL_TLS_SERVER')')
 
-# class lines: C{X}words or F{X}file, collected in diversion 5
+dnl class lines: C{X}words or F{X}file, collected in diversion 5
 define(`_MM_CLASS', `_MM_PUSHDIV(5)$1{$2}$3
 _MM_POPDIV`'dnl')
 define(`EXPOSED_USER', `_MM_CLASS(`C', `E', `$1')')
@@ -119,7 +119,7 @@ define(`RELAY_DOMAIN_FILE', `_MM_CLASS(`F', `R', `$1')')
 define(`TRUST_AUTH_MECH', `define(`_MM_AUTH_RELAY', `1')_MM_CLASS(`C', `TrustAuthMech', `$1')')
 define(`MASQUERADE_AS', `define(`_MM_MASQ_AS', `$1')')
 
-# listening and connecting
+dnl listening and connecting
 define(`_MM_DPO', `')
 define(`DAEMON_OPTIONS', `define(`_MM_DPO', defn(`_MM_DPO')`O DaemonPortOptions='`$1'
 )')
@@ -127,22 +127,22 @@ define(`_MM_CPO', `')
 define(`CLIENT_OPTIONS', `define(`_MM_CPO', defn(`_MM_CPO')`O ClientPortOptions='`$1'
 )')
 
-# MODIFY_MAILER_FLAGS(`LOCAL', `+xy' | `-xy' | `xy')
+dnl MODIFY_MAILER_FLAGS(`LOCAL', `+xy' | `-xy' | `xy')
 define(`MODIFY_MAILER_FLAGS', `ifelse(
 	substr(`$2', 0, 1), `+', `define(`_MM_MF_ADD_$1', defn(`_MM_MF_ADD_$1')substr(`$2', 1))',
 	substr(`$2', 0, 1), `-', `define(`_MM_MF_DEL_$1', defn(`_MM_MF_DEL_$1')substr(`$2', 1))',
 	`define(`_MM_MF_SET_$1', `$2')')')
-# _MM_FLAGS(`LOCAL', default flags): what a mailer file puts after F=
+dnl _MM_FLAGS(`LOCAL', default flags): what a mailer file puts after F=
 define(`_MM_FLAGS', `ifdef(`_MM_MF_SET_$1', `defn(`_MM_MF_SET_$1')',
 	`translit(`$2', defn(`_MM_MF_DEL_$1')defn(`_MM_MF_ADD_$1'))`'translit(defn(`_MM_MF_ADD_$1'), defn(`_MM_MF_DEL_$1'))')')
 
-# helpers some .mc files and hacks use
+dnl helpers some .mc files and hacks use
 define(`DOL', ``$'$1')
 define(`CONCAT', `$1$2$3$4$5$6$7')
 define(`UUCPSMTP', `R DOL(*) < @ $1 .UUCP > DOL(*)	DOL(1) < @ $2 > DOL(2)')
 define(`CF_LEVEL', `10')
 
-# what monomail does not do: say so instead of writing half a config
+dnl what monomail does not do: say so instead of writing half a config
 define(`_MM_UNSUPPORTED', `define(`$1', `_MM_FAIL(`$1 is not supported by monomail: $2')')')
 _MM_UNSUPPORTED(`MAIL_FILTER', `monomail has no milter interface; remove the filter or run it as a content filter')
 _MM_UNSUPPORTED(`INPUT_MAIL_FILTER', `monomail has no milter interface; remove the filter or run it as a content filter')
@@ -153,8 +153,8 @@ _MM_UNSUPPORTED(`LDAPROUTE_DOMAIN_FILE', `there is no LDAP routing')
 _MM_UNSUPPORTED(`LDAPROUTE_EQUIVALENT', `there is no LDAP routing')
 _MM_UNSUPPORTED(`LDAPROUTE_EQUIVALENT_FILE', `there is no LDAP routing')
 
-# -------------------------------------------------------------------------
-# defaults (an .mc may define or undefine any of them)
+dnl -------------------------------------------------------------------------
+dnl defaults (an .mc may define or undefine any of them)
 define(`MAIL_SETTINGS_DIR', `/etc/mail/')
 define(`DATABASE_MAP_TYPE', `hash')
 define(`ALIAS_FILE', `MAIL_SETTINGS_DIR`'aliases')
@@ -189,7 +189,7 @@ define(`confMILTER_MACROS_HELO', ``{tls_version}, {cipher}, {cipher_bits}, {cert
 define(`confMILTER_MACROS_ENVFROM', ``i, {auth_type}, {auth_authen}, {auth_ssf}, {auth_author}, {mail_mailer}, {mail_host}, {mail_addr}'')
 define(`confMILTER_MACROS_ENVRCPT', ``{rcpt_mailer}, {rcpt_host}, {rcpt_addr}'')
 define(`confMILTER_MACROS_EOM', `{msg_id}')
-# the Received: header, in the layout log analysers know
+dnl the Received: header, in the layout log analysers know
 define(`confRECEIVED_HEADER', `$?sfrom $s $.$?_($?s$|from $.$_)
 	$.$?{auth_type}(authenticated$?{auth_ssf} bits=${auth_ssf}$.)
 	$.by $j ($v/$Z)$?r with $r$. id $i$?{tls_version}
@@ -197,5 +197,5 @@ define(`confRECEIVED_HEADER', `$?sfrom $s $.$?_($?s$|from $.$_)
 	for $u; $|;
 	$.$b')
 
-# once the .mc is read, write the configuration
+dnl once the .mc is read, write the configuration
 m4wrap(`include(_MM_DIR`proto.m4')')

@@ -10,12 +10,12 @@ class HostMap(Map):
     """Canonical host names; a DNS timeout prints sendmail's message and defers."""
 
     def find(self, key: str, ctx: MapContext) -> tuple[str | None, int]:
-        name, status = ctx.hosts.canon(key)  # type: ignore[attr-defined]
+        name, status = ctx.hosts.canon(key, ctx.macro("m"))  # type: ignore[attr-defined]
         if status == ex.EX_TEMPFAIL:
             ctx.message(f"{key[:33]}: Name server timeout")
         if name is None:
             return None, status
-        return name.rstrip("."), ex.EX_OK
+        return name, ex.EX_OK
 
 
 class DequoteMap(Map):

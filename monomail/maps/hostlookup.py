@@ -36,21 +36,29 @@ class HostLookup:
         self.nameservers = nameservers
         self.port = port
 
-    def canon(self, name: str) -> tuple[str | None, int]:
-        """(canonical name or None, sysexits status)."""
+    def canon(self, name: str, domain: str | None = None) -> tuple[str | None, int]:
+        """(canonical name or None, sysexits status), as sendmail's getcanonname.
+
+        Sources are tried in switch order, going on after a temporary failure; a
+        single-label answer is qualified with `domain` ($m)."""
         status = ex.EX_NOTFOUND
+        tempfail = False
+        found = None
         for source in self.order:
             if source == "files":
                 found = self._from_file(name)
-                if found:
-                    return found, ex.EX_OK
             elif source == "dns":
                 found, status = self._from_dns(name)
-                if found:
-                    return found, ex.EX_OK
-                if status == ex.EX_TEMPFAIL:
-                    return None, status
-        return None, status
+                tempfail = tempfail or status == ex.EX_TEMPFAIL
+            if found and (domain is not None or "." in name):
+                break
+        if not found:
+            return None, ex.EX_TEMPFAIL if tempfail else status
+        if "." not in found.rstrip(".") or found.endswith(".") and found.count(".") == 1:
+            if domain is None:
+                return None, ex.EX_NOTFOUND
+            found = found + domain if found.endswith(".") else f"{found}.{domain}"
+        return found, ex.EX_OK
 
     def _from_file(self, name: str) -> str | None:
         key = name.rstrip(".").lower()
@@ -91,13 +99,15 @@ class HostLookup:
                 return None, ex.EX_TEMPFAIL
         return None, ex.EX_NOTFOUND
 
-    def mx(self, name: str) -> list[str]:
-        """MX hosts in preference order, or the name itself (implicit MX)."""
+    def mx(self, name: str) -> list[str] | None:
+        """MX hosts in preference order, the name itself (implicit MX), None on failure."""
         import dns.exception
         import dns.resolver
         try:
             answer = self._resolver().resolve(name, "MX", search=False)
-        except (dns.exception.DNSException, OSError):
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return [name]
+        except (dns.exception.DNSException, OSError, ValueError):
+            return None
         records = sorted(answer, key=lambda r: r.preference)
         return [str(r.exchange).rstrip(".") for r in records] or [name]

@@ -56,7 +56,8 @@ class TestSession:
         return handler(line) is not False
 
     def help(self, line: str) -> None:
-        self.write("HELP\n")
+        from monomail import __version__
+        self.write(f"monomail {__version__} -- HELP not implemented\n")
 
     def dot(self, line: str) -> None:
         kind = line[1:2]
@@ -294,7 +295,7 @@ def cmd_canon(s: TestSession, arg: str) -> None:
     if not arg:
         s.write("Usage: /canon address\n")
         return
-    name, _status = s.env.hosts.canon(arg)
+    name, _status = s.env.hosts.canon(arg, s.env.macro("m"))
     s.write(f"getcanonname({arg}) returns {name if name is not None else arg}\n")
 
 
@@ -303,8 +304,8 @@ def cmd_mx(s: TestSession, arg: str) -> None:
         s.write("Usage: /mx address\n")
         return
     hosts = s.env.hosts.mx(arg)
-    s.write(f"getmxrr({arg}) returns {len(hosts)} value(s):\n")
-    for host in hosts:
+    s.write(f"getmxrr({arg}) returns {-1 if hosts is None else len(hosts)} value(s):\n")
+    for host in hosts or ():
         s.write(f"\t{host}\n")
 
 
