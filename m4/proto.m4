@@ -25,9 +25,6 @@ ifdef(`BITNET_RELAY', `_MM_FAIL(`BITNET_RELAY is not supported by monomail')')
 ifdef(`DECNET_RELAY', `_MM_FAIL(`DECNET_RELAY is not supported by monomail')')
 ifdef(`FAX_RELAY', `_MM_FAIL(`FAX_RELAY is not supported by monomail')')
 
-dnl feature switches that several rulesets consult
-define(`_MM_UUCP_OK', `ifdef(`_MM_NO_UUCP', `$2', `$1')')
-define(`_MM_ACCESS', `ifdef(`_MM_FEAT_access_db', `$1', `$2')')
 ifdef(`_MM_FEAT_delay_checks', `define(`_MM_CK', `check')', `define(`_MM_CK', `check_')')
 
 dnl settings sendmail has renamed over the years

@@ -62,6 +62,20 @@ dnl _MM_PART(kind, folder, list, name, args...): read folder/name.m4 with
 dnl its arguments, in diversion -1, errors pointing at the calling line
 define(`_MM_PART', `pushdef(`_MM_WHERE', __file__:__line__)_MM_KNOWN(`$1', `$4', defn(`$3'))_MM_PUSHDIV(-1)_MM_SETARGS(shift(shift(shift(shift($@)))))include(_MM_DIR`$2/$4.m4')_MM_DROPARGS`'_MM_POPDIV`'popdef(`_MM_WHERE')')
 
+dnl _MM_UUCP_OK(text[, else]): text unless FEATURE(nouucp);
+dnl _MM_ACCESS(text[, else]): text with FEATURE(access_db)
+define(`_MM_UUCP_OK', `ifdef(`_MM_NO_UUCP', `$2', `$1')')
+define(`_MM_ACCESS', `ifdef(`_MM_FEAT_access_db', `$1', `$2')')
+dnl _MM_KMAP(name, file, extra flags): the K line of a FEATURE map; its
+dnl first argument, if any, is the whole map spec (`hash -o /etc/x')
+define(`_MM_KMAP', `ifelse(defn(`_MM_ARG1'), `LDAP', `_MM_FAIL(`LDAP maps are not supported by monomail')')divert(6)K$1 ifelse(defn(`_MM_ARG1'), `', `DATABASE_MAP_TYPE $3`'MAIL_SETTINGS_DIR`'$2', `_MM_ARG1')
+divert(-1)')
+define(`_MM_LOWER', `translit(`$1', `ABCDEFGHIJKLMNOPQRSTUVWXYZ', `abcdefghijklmnopqrstuvwxyz')')
+dnl _MM_NEEDS(feature): stop unless that FEATURE came earlier
+define(`_MM_NEEDS', `ifdef(`_MM_FEAT_$1', `', `_MM_FAIL(`this FEATURE needs FEATURE($1) before it')')')
+dnl _MM_BEFORE_LOCAL: for features that change the local mailer
+define(`_MM_BEFORE_LOCAL', `ifdef(`_MM_MAILER_local', `_MM_FAIL(`this FEATURE must come before MAILER(local)')')')
+
 dnl -------------------------------------------------------------------------
 dnl the main vocabulary
 define(`VERSIONID', ``# version: $1'')

@@ -12,6 +12,10 @@ helpers run either program the same way, so that the only difference left is the
 
 Nothing here is committed output: the oracle is fetched and the .cf files are generated at test
 time.  If `unshare` is not permitted the callers must fail, not skip (CI runs as root).
+
+Environment: MONOMAIL_SENDMAIL_CACHE (where fetch-sendmail.sh unpacks, default .cache/sendmail),
+MONOMAIL_COMPAT_WORKDIR (where generated .cf files and settings go; it must have no group- or
+world-writable parent, so not /tmp).
 """
 
 from __future__ import annotations
@@ -160,11 +164,15 @@ def build_sendmail_cf(mc_path: Path, out_path: Path, settings_dir: Path | None =
     return out_path
 
 
-def build_map(program: Program, map_type: str, source: Path, map_base: Path) -> None:
-    """Build one database map with the program's own makemap (`makemap TYPE BASE < SOURCE`)."""
+def build_map(program: Program, map_type: str, source: Path, map_base: Path, cf: Path) -> None:
+    """Build one database map with the program's own makemap (`makemap -C CF TYPE BASE < SOURCE`).
+
+    sendmail's makemap reads a .cf (for TrustedUser) and fails without /etc/mail/sendmail.cf,
+    hence -C.
+    """
     with open(source, "rb") as src:
         proc = subprocess.run(
-            [*program.makemap_argv, map_type, str(map_base)],
+            [*program.makemap_argv, "-C", str(cf), map_type, str(map_base)],
             stdin=src,
             capture_output=True,
             env={**os.environ, **program.env},

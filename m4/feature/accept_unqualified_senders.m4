@@ -1,0 +1,1 @@
+dnl  Senders without a domain are accepted from remote clients too.

@@ -1,0 +1,1 @@
+dnl  check_mail does not look the sender domain up (no Kresolve map).

@@ -1,0 +1,2 @@
+dnl  Recipient headers are masqueraded too.
+_MM_BEFORE_LOCAL

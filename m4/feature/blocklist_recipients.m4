@@ -1,0 +1,2 @@
+dnl  To: entries of the access map reject recipients.
+_MM_NEEDS(`access_db')

@@ -1,0 +1,1 @@
+dnl  The genericstable also applies to subdomains of class G.

@@ -1,0 +1,2 @@
+dnl  No masquerading for the local mailer.
+_MM_BEFORE_LOCAL

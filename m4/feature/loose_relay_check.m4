@@ -1,0 +1,1 @@
+dnl  Check relaying on the canonical address without stripping %-hack hops.

@@ -1,0 +1,1 @@
+dnl  Masquerade subdomains of class M too.

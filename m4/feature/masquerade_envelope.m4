@@ -1,0 +1,1 @@
+dnl  Masquerade the envelope sender as well as the headers.

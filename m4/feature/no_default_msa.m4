@@ -1,0 +1,1 @@
+dnl  No default submission port 587 listener.

@@ -1,0 +1,1 @@
+dnl  The old default; does nothing.

@@ -1,0 +1,13 @@
+dnl  FEATURE(`nullclient', `hub'): send everything to the hub.
+ifelse(defn(`_MM_ARG1'), `', `_MM_FAIL(`FEATURE(nullclient) needs the hub name')')
+undefine(`ALIAS_FILE')
+define(`MAIL_HUB', defn(`_MM_ARG1'))
+define(`SMART_HOST', defn(`_MM_ARG1'))
+define(`confFORWARD_PATH', `')
+ifdef(`confFROM_HEADER', `', `define(`confFROM_HEADER', `<$g>')')
+define(`_MM_LOCAL_BASE_FLAGS', `lsDFM5q')
+MASQUERADE_AS(defn(`_MM_ARG1'))
+FEATURE(`allmasquerade')
+FEATURE(`masquerade_envelope')
+MAILER(`local')
+MAILER(`smtp')

@@ -1,0 +1,1 @@
+dnl  Keep +detail on local names for the local mailer.

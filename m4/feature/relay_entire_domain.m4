@@ -1,0 +1,1 @@
+dnl  Relay for all hosts of our domains (class m).

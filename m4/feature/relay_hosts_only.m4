@@ -1,0 +1,1 @@
+dnl  Class R and access entries name hosts, not domains.

@@ -1,0 +1,1 @@
+dnl  Read trusted users from confCT_FILE.

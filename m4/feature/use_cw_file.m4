@@ -1,0 +1,1 @@
+dnl  Read our host names (class w) from confCW_FILE.

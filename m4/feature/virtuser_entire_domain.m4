@@ -1,0 +1,1 @@
+dnl  The virtusertable also applies to subdomains of class VirtHost.

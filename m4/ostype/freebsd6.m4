@@ -1,0 +1,4 @@
+dnl  OSTYPE(`freebsd6'): where helper programs live on this system.  Local mail
+dnl  is still delivered by monomail itself unless the .mc says otherwise.
+ifdef(`confEBINDIR', `', `define(`confEBINDIR', `/usr/libexec')')
+ifdef(`PROCMAIL_MAILER_PATH', `', `define(`PROCMAIL_MAILER_PATH', `/usr/local/bin/procmail')')
