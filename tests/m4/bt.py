@@ -1,105 +1,74 @@
-"""Build a cf from an .mc with an m4 library, run real sendmail's -bt on it, compare sessions.
+"""Differential runs of monomail's m4 library against sendmail's, both judged by real sendmail -bt.
 
-The oracle is Debian's sendmail 8.17 unpacked by scripts/fetch-sendmail.sh into .cache/sendmail.
-Both cf files (monomail's m4 and sendmail's m4, same .mc) are loaded in the same real sendmail, with a
-fixed host name and no network, so every difference in the output comes from the generated rules.
+One .mc is built twice, with m4/cf.m4 and with sendmail's own cf tree; each cf is loaded in the
+same real sendmail (tests/oracle.py: fixed host name, no network), and the two sessions are fed
+the same commands.  The verdict of each command (mailer triple, final ruleset result, error and
+status lines) must agree; the traces of helper rulesets may differ.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
+import oracle
+
+from monomail.config.mc import find_m4
+
 ROOT = Path(__file__).resolve().parents[2]
-M4_LIB = ROOT / "m4" / "cf.m4"
-HOSTNAME = "mail.example.com"
+MONOMAIL_CF_M4 = ROOT / "m4" / "cf.m4"
 
 
-@dataclass(frozen=True)
-class Oracle:
-    """Paths of the unpacked sendmail: the binary, its makemap, its m4 tree, its libraries."""
-
-    sendmail: Path
-    makemap: Path
-    cf_m4: Path
-    libpath: str
-
-    def env(self) -> dict[str, str]:
-        return {**os.environ, "LD_LIBRARY_PATH": self.libpath}
+def build_cf(cf_m4: Path, mc: Path, out: Path) -> Path:
+    """`m4 cf.m4 site.mc > out`, run in the .mc's folder; raise with m4's message on failure."""
+    run = subprocess.run([find_m4(), str(cf_m4), mc.name], cwd=mc.parent, capture_output=True, text=True)
+    if run.returncode != 0 or "ERROR" in run.stderr:
+        raise RuntimeError(f"m4 {cf_m4} failed on {mc}:\n{run.stderr}")
+    out.write_text(run.stdout)
+    return out
 
 
-def find_oracle() -> Oracle | str:
-    """The cached sendmail, fetched on first use; a string saying why not when it cannot be had."""
-    cache = Path(os.environ.get("MONOMAIL_SENDMAIL_CACHE", ROOT / ".cache" / "sendmail"))
-    binary = cache / "root/usr/libexec/sendmail/sendmail"
-    if not binary.exists():
-        script = ROOT / "scripts" / "fetch-sendmail.sh"
-        run = subprocess.run(["sh", str(script), str(cache)], capture_output=True, text=True)
-        if run.returncode != 0 or not binary.exists():
-            return f"sendmail oracle not available: {run.stderr.strip()[-200:]}"
-    if shutil.which("unshare") is None or os.geteuid() != 0:
-        return "the oracle runs under unshare -u -n, which needs root"
-    root = cache / "root"
-    return Oracle(
-        sendmail=binary,
-        makemap=root / "usr/libexec/sendmail/makemap",
-        cf_m4=root / "usr/share/sendmail/cf/m4/cf.m4",
-        libpath=f"{root}/lib/x86_64-linux-gnu:{root}/usr/lib/x86_64-linux-gnu",
-    )
+def build_both(mc: Path) -> tuple[Path, Path]:
+    """The sendmail-built and the monomail-built cf of one .mc, side by side."""
+    theirs = build_cf(oracle.sendmail_cf_dir() / "m4" / "cf.m4", mc, mc.with_suffix(".sendmail.cf"))
+    ours = build_cf(MONOMAIL_CF_M4, mc, mc.with_suffix(".monomail.cf"))
+    return theirs, ours
 
 
-def m4_binary() -> str:
-    """GNU m4: the one on PATH, else the cmeel-m4 wheel's."""
-    from monomail.config.mc import find_m4
-
-    return find_m4()
-
-
-def build_cf(cf_m4: Path, mc: Path) -> str:
-    """Run `m4 cf.m4 site.mc` in the mc's folder; raise with m4's message on failure."""
-    run = subprocess.run([m4_binary(), str(cf_m4), mc.name], cwd=mc.parent, capture_output=True, text=True)
-    if run.returncode != 0:
-        raise RuntimeError(f"m4 failed on {mc}: {run.stderr}")
-    return run.stdout
-
-
-def makemap(oracle: Oracle, source: Path) -> None:
-    """Build source.db from the text file `source` with sendmail's own makemap."""
-    with source.open("rb") as text:
-        subprocess.run([str(oracle.makemap), "hash", str(source)], stdin=text, env=oracle.env(), check=True)
-
-
-def run_bt(oracle: Oracle, cf: Path, lines: list[str]) -> list[str]:
-    """Feed `lines` to `sendmail -bt -C cf`; return the output of each line (the text after its prompt)."""
-    script = f"hostname {HOSTNAME}; exec {oracle.sendmail} -bt -C {cf}"
-    run = subprocess.run(
-        ["unshare", "-u", "-n", "sh", "-c", script],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        env=oracle.env(),
-        timeout=120,
-    )
+def bt_chunks(cf: Path, lines: list[str]) -> list[str]:
+    """The output of each input line of a `sendmail -bt -C cf` session (the text after its prompt)."""
+    program = oracle.sendmail_program()
+    run = oracle.run_bt(program.argv, cf, "\n".join(lines) + "\n", env=program.env)
     text = run.stdout
     start = text.find("> ")
     if start < 0:
-        raise RuntimeError(f"sendmail -bt printed no prompt:\n{text}\n{run.stderr}")
-    chunks = re.split(r"(?m)^> ", text[start + 2 :])
-    return chunks[: len(lines)]
+        raise RuntimeError(f"sendmail -bt printed no prompt for {cf}:\n{text}\n{run.stderr}")
+    return re.split(r"(?m)^> ", text[start + 2 :])[: len(lines)]
 
 
-TRACE = re.compile(r"^\S+\s+(input|returns): ")
+_TRACE = re.compile(r"^\S+\s+(input|returns): ")
 
 
 def verdict(chunk: str) -> str:
-    """What must agree for one command: every line but the helper-ruleset trace, plus the final result."""
+    """What must agree for one command: every line but ruleset traces, plus the last result."""
     lines = chunk.splitlines()
-    kept = [line for line in lines if not TRACE.match(line)]
-    results = [line for line in lines if TRACE.match(line) and " returns: " in line]
+    kept = [line for line in lines if not _TRACE.match(line)]
+    results = [line.split(" returns: ", 1)[1] for line in lines if _TRACE.match(line) and " returns: " in line]
     if results:
-        kept.append("=> " + results[-1].split(" returns: ", 1)[1])
+        kept.append("=> " + results[-1])
     return "\n".join(kept)
+
+
+def compare(mc: Path, lines: list[str]) -> tuple[list[str], int]:
+    """Run both cfs of mc on lines; return the differences (readable) and how many traces agreed."""
+    theirs, ours = build_both(mc)
+    expected, got = bt_chunks(theirs, lines), bt_chunks(ours, lines)
+    differences, same_trace = [], 0
+    for line, want, have in zip(lines, expected, got):
+        same_trace += want == have
+        if verdict(want) != verdict(have):
+            differences.append(f"input: {line}\n--- sendmail m4:\n{verdict(want)}\n--- monomail m4:\n{verdict(have)}")
+    if len(expected) != len(got):
+        differences.append(f"sessions differ in length: {len(expected)} vs {len(got)} commands")
+    return differences, same_trace
