@@ -24,7 +24,7 @@ from . import option_values as values
 from . import option_words as words
 from .option_lookup import (COMPILED, SUB_OPTIONS, by_code, find_option, match_long_name,
                             sub_option)
-from .option_values import Notes, convtime, located
+from .option_values import Notes, convtime
 from .options_table import (MILTER_OPTIONS, PARSE, TIMEOUT_FANOUT, TIMEOUT_OPTIONS,
                             OptionDef)
 
@@ -215,8 +215,8 @@ def _effects(opt: OptionDef, value: object) -> list[tuple[OptionDef, object]]:
 def _merge(opt: OptionDef, old: object, new: object) -> object:
     """How a new setting combines with what earlier ones left (sendmail's way)."""
     how = opt.merge
-    if how == "keep_if_none" or how == "macro" and new is None:
-        return old if new is None else new
+    if new is None and how in ("keep_if_none", "macro"):
+        return old
     if how == "union":
         return old | new
     if how == "dontblame":
