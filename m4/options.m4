@@ -40,7 +40,7 @@ _MM_OPT(`MeToo', `confME_TOO')dnl
 _MM_OPT(`CheckAliases', `confCHECK_ALIASES')dnl
 _MM_OPT(`OldStyleHeaders', `confOLD_STYLE_HEADERS')dnl
 ifelse(defn(`_MM_DPO'), `', `O DaemonPortOptions=Name=MTA
-', `_MM_DPO')dnl
+', `defn(`_MM_DPO')')dnl
 ifdef(`_MM_FEAT_no_default_msa', `', `O DaemonPortOptions=Port=587, Name=MSA, M=E
 ')dnl
 _MM_CPO`'dnl

@@ -13,9 +13,9 @@ define(`_MM_CALLHOOK', `ifdef(`_MM_HOOK_$1', `R$`'*			$: $`'1 $| $>Local_$1 $`'1
 R$`'* $| $`'#$`'*		$`'#$`'2
 R$`'* $| $`'*		$: $`'1
 ')')
-dnl  _MM_TLSLOOKUP(tag, name macro, addr macro): look the peer up by name,
-dnl  by address, then the bare tag; leaves $1 $| <result>
-define(`_MM_TLSLOOKUP', `R$`'*		$: $`'1 $| $>D <$&{$2}> <?> <! "$1"> <>
+dnl  _MM_TLSLOOKUP(tag, name macro, addr macro, input pattern): look the peer
+dnl  up by name, by address, then the bare tag; leaves $1 $| <result>
+define(`_MM_TLSLOOKUP', `R$4		$: $`'1 $| $>D <$&{$2}> <?> <! "$1"> <>
 R$`'* $| <?>$`'*	$: $`'1 $| $>A <$&{$3}> <?> <! "$1"> <>
 R$`'* $| <?>$`'*	$: $`'1 $| <$(access "$1": $: ? $)>
 R$`'* $| <$`'* <TMPF>>	$`'#error $`'@ 4.3.0 $: _MM_TMPF
@@ -80,7 +80,7 @@ R$* <?> $#$*		$#$2
 R$* <?> $*		$: $1
 ')dnl
 _MM_ACCESS(`R$*		$: $(macro {TLS_Name} $@ $&{client_name} $) $1
-_MM_TLSLOOKUP(`TLS_Clt', `client_name', `client_addr')dnl
+_MM_TLSLOOKUP(`TLS_Clt', `client_name', `client_addr', `$* $| $*')dnl
 R$*		$@ $>TLS_connection $1
 ', `R$* $| $*	$@ $>TLS_connection $1
 ')dnl
@@ -88,7 +88,7 @@ R$*		$@ $>TLS_connection $1
 Stls_server
 _MM_CALLHOOK(`tls_server')dnl
 _MM_ACCESS(`R$*		$: $(macro {TLS_Name} $@ $&{server_name} $) $1
-_MM_TLSLOOKUP(`TLS_Srv', `server_name', `server_addr')dnl
+_MM_TLSLOOKUP(`TLS_Srv', `server_name', `server_addr', `$*')dnl
 ')dnl
 R$*		$@ $>TLS_connection $1
 

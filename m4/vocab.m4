@@ -26,6 +26,12 @@ divert(-1)
 changecom()
 undefine(`format')
 
+dnl An .mc written for sendmail often starts by including sendmail's cf.m4
+dnl (Debian: /usr/share/sendmail/cf/m4/cf.m4).  This library is loaded
+dnl already, so an include of any file named cf.m4 is skipped.  (Without
+dnl arguments the word stays a word, as a builtin: rules say :include:.)
+define(`include', `ifelse(`$#', `0', ``$0'', regexp(`$1', `\(^\|/\)cf\.m4$'), `-1', `builtin(`include', `$1')')')
+
 dnl -------------------------------------------------------------------------
 dnl errors: name the .mc line, stop m4 (pending diversions are dropped, so
 dnl no cf is produced).  Inside FEATURE() and friends the line is that of
@@ -102,7 +108,7 @@ define(`LOCAL_RULE_1', `divert(10)')
 define(`LOCAL_RULE_2', `divert(11)')
 dnl hooks of the TLS/feature rulesets: the heading, then the admin's rules
 define(`_MM_HOOKSET', `define(`_MM_HOOK_$1', `1')ifdef(`_MM_MAILER_SEEN', `',
-	`_MM_WARN(`MAILER() should come before $2')')divert(9)SLocal_$1')
+	`_MM_WARN(`MAILER() should come before $2')')divert(9)SLocal_$1`'')
 define(`LOCAL_SRV_FEATURES', `_MM_HOOKSET(`srv_features', `LOCAL_SRV_FEATURES')')
 define(`LOCAL_CLT_FEATURES', `_MM_HOOKSET(`clt_features', `LOCAL_CLT_FEATURES')')
 define(`LOCAL_TRY_TLS', `_MM_HOOKSET(`try_tls', `LOCAL_TRY_TLS')')
@@ -112,7 +118,7 @@ define(`LOCAL_TLS_SERVER', `_MM_HOOKSET(`tls_server', `LOCAL_TLS_SERVER')')
 
 dnl class lines: C{X}words or F{X}file, collected in diversion 5
 define(`_MM_CLASS', `_MM_PUSHDIV(5)$1{$2}$3
-_MM_POPDIV`'dnl')
+_MM_POPDIV`'dnl`'')
 define(`EXPOSED_USER', `_MM_CLASS(`C', `E', `$1')')
 define(`EXPOSED_USER_FILE', `_MM_CLASS(`F', `E', `$1')')
 define(`LOCAL_USER', `_MM_CLASS(`C', `L', `$1')')

@@ -9,6 +9,7 @@ status lines) must agree; the traces of helper rulesets may differ.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,6 +19,32 @@ from monomail.config.mc import find_m4
 
 ROOT = Path(__file__).resolve().parents[2]
 MONOMAIL_CF_M4 = ROOT / "m4" / "cf.m4"
+DATA = Path(__file__).resolve().parent / "data"
+MAPS = ("access", "mailertable", "virtusertable", "genericstable", "domaintable")
+
+
+def make_settings(folder: Path) -> Path:
+    """Copy data/settings to folder and build its maps with sendmail's own makemap."""
+    shutil.copytree(DATA / "settings", folder)
+    stub = folder / "makemap.cf"  # sendmail's makemap wants a cf (for TrustedUser)
+    stub.write_text("V10/Berkeley\n")
+    for name in MAPS:
+        oracle.build_map(oracle.sendmail_program(), "hash", folder / name, folder / name, stub)
+    return folder
+
+
+def prepare_mc(source: Path, settings: Path, work: Path) -> Path:
+    """A copy of the .mc in work, with every file it reads pointed at settings and the Start helper
+    ruleset (data/start.m4) appended so that -bt can pass the $| operator."""
+    paths = {
+        "MAIL_SETTINGS_DIR": f"{settings}/",
+        "confHOSTS_FILE": f"{settings}/hosts",
+        "confSERVICE_SWITCH_FILE": f"{settings}/service.switch",
+    }
+    defines = "".join(f"define(`{name}', `{value}')dnl\n" for name, value in paths.items())
+    mc = work / source.name
+    mc.write_text("divert(-1)\n" + defines + "divert(0)dnl\n" + source.read_text() + (DATA / "start.m4").read_text())
+    return mc
 
 
 def build_cf(cf_m4: Path, mc: Path, out: Path) -> Path:
@@ -37,14 +64,22 @@ def build_both(mc: Path) -> tuple[Path, Path]:
 
 
 def bt_chunks(cf: Path, lines: list[str]) -> list[str]:
-    """The output of each input line of a `sendmail -bt -C cf` session (the text after its prompt)."""
+    """What a `sendmail -bt -C cf` session printed: first the banner with any warnings about the
+    cf itself, then the output of each input line (the text after its prompt)."""
     program = oracle.sendmail_program()
     run = oracle.run_bt(program.argv, cf, "\n".join(lines) + "\n", env=program.env)
     text = run.stdout
-    start = text.find("> ")
+    first = re.search(r"(?m)^> ", text)  # the banner says "Enter <ruleset> <address>": skip it
+    start = first.start() if first else -1
     if start < 0:
         raise RuntimeError(f"sendmail -bt printed no prompt for {cf}:\n{text}\n{run.stderr}")
-    return re.split(r"(?m)^> ", text[start + 2 :])[: len(lines)]
+    chunks = [text[:start]]
+    for chunk in re.split(r"(?m)^> ", text[start + 2 :]):
+        while chunk.startswith("> "):  # a command that printed nothing: prompts run together
+            chunks.append("")
+            chunk = chunk[2:]
+        chunks.append(chunk)
+    return chunks[: len(lines) + 1]
 
 
 _TRACE = re.compile(r"^\S+\s+(input|returns): ")
@@ -65,7 +100,7 @@ def compare(mc: Path, lines: list[str]) -> tuple[list[str], int]:
     theirs, ours = build_both(mc)
     expected, got = bt_chunks(theirs, lines), bt_chunks(ours, lines)
     differences, same_trace = [], 0
-    for line, want, have in zip(lines, expected, got):
+    for line, want, have in zip(["(loading the cf)", *lines], expected, got):
         same_trace += want == have
         if verdict(want) != verdict(have):
             differences.append(f"input: {line}\n--- sendmail m4:\n{verdict(want)}\n--- monomail m4:\n{verdict(have)}")
