@@ -66,8 +66,8 @@ def run_test(cf: str, verbose: bool) -> int:
     except OSError as exc:
         sys.stdout.write(f"{cf}: line 0: cannot open: {exc.strerror}\n")
         return ex.EX_OSFILE
-    for warning in config.warnings:
-        sys.stderr.write(warning + "\n")
+    # monomail's own notes (unimplemented options) stay out of -bt, whose output
+    # must be sendmail's; the daemon modes log them
     sys.stdout.reconfigure(encoding="latin-1", errors="replace")  # type: ignore[attr-defined]
     sys.stdin.reconfigure(encoding="latin-1", errors="replace")  # type: ignore[attr-defined]
     return run_test_mode(config, sys.stdin, verbose)

@@ -20,6 +20,7 @@ from .identity import Identity, local_identity
 from .macros import MacroNames, expand, initial_macros, translate_dollars
 from .mapspec import MapSpec
 from .model import Config, Header, Mailer, frozen_map
+from .options import Options
 from .scanf import scan_first
 
 MAXLINE = 2048
@@ -44,8 +45,8 @@ class ParseState:
     next_named: int = MAXRWSETS
     mailers: dict[str, Mailer] = field(default_factory=dict)
     maps: dict[str, MapSpec] = field(default_factory=dict)
-    option_lines: list[tuple[str, str]] = field(default_factory=list)
-    typed_options: dict[str, object] = field(default_factory=dict)
+    options: Options = field(default_factory=Options)
+    exit_status: int = 0
     headers: list[Header] = field(default_factory=list)
     priorities: dict[str, int] = field(default_factory=dict)
     environment: dict[str, str] = field(default_factory=dict)
@@ -58,10 +59,14 @@ class ParseState:
     def where(self) -> str:
         return fmt_where(self.path, self.lineno)
 
-    def syserr(self, message: str) -> None:
+    def syserr(self, message: str, oserr: bool = False) -> None:
+        """Report a cf error; like sendmail, the first one decides the exit status
+        (EX_OSERR when a system call failed, else EX_SOFTWARE)."""
         text = f"{self.where()}: {message}" if self.lineno else message
         self.errors.append(text)
         self.output.append(text)
+        if self.exit_status == 0:
+            self.exit_status = 71 if oserr else 70
 
     def say(self, text: str) -> None:
         """A line sendmail prints on stdout while reading (warnings in test mode)."""
@@ -81,9 +86,9 @@ class ParseState:
 
 def operator_chars(state: ParseState) -> str:
     """OperatorChars, or $o on old configs, or sendmail's default."""
-    for name, value in state.option_lines:
-        if name == "OperatorChars":
-            return state.expand(value)
+    chars = state.options.get("OperatorChars")
+    if chars:
+        return state.expand(str(chars))
     if state.level < 7 and ord("o") in state.macros:
         return state.expand(state.macros[ord("o")])
     return ".:@[]"
@@ -123,12 +128,15 @@ def parse_cf(path: str, text: str | None = None, identity: Identity | None = Non
         line = translate_dollars(line, state.names, state.level, state.syserr)
         handle_line(state, line)
     state.lineno = 0
+    if "local" not in state.mailers:
+        state.syserr("No local mailer defined")
     mailers.finish(state)
     my_name = state.expand(MACROEXPAND + "j") or "localhost"
     if "." not in my_name:
         state.say(f"WARNING: local host name ({my_name}) is not qualified; "
                   "see cf/README: WHO AM I?")
     state.classes.add(ord("w"), my_name)
+    add_builtin_classes(state)
     return freeze(state)
 
 
@@ -143,6 +151,28 @@ def set_identity(state: ParseState, me: Identity) -> None:
     state.macros[ord("k")] = me.nodename
     state.classes.add(ord("k"), me.nodename)
     state.classes.add(ord("w"), me.nodename)
+    for name in me.aliases + me.addresses:
+        state.classes.add(ord("w"), name)
+
+
+BUILTIN_CLASSES = (
+    ("n", "multipart/signed"), ("s", "rfc822"),
+    ("e", "7bit"), ("e", "8bit"), ("e", "binary"),
+    ("{checkMIMEFieldHeaders}", "content-disposition"),
+    ("{checkMIMEFieldHeaders}", "content-type"),
+    ("{checkMIMETextHeaders}", "content-description"),
+    ("{checkMIMEHeaders}", "content-disposition"), ("{checkMIMEHeaders}", "content-id"),
+    ("{checkMIMEHeaders}", "content-transfer-encoding"),
+    ("{checkMIMEHeaders}", "content-type"), ("{checkMIMEHeaders}", "mime-version"),
+    ("{persistentMacros}", "r"), ("{persistentMacros}", "s"), ("{persistentMacros}", "_"),
+    ("{persistentMacros}", "{if_addr}"), ("{persistentMacros}", "{daemon_flags}"),
+)
+
+
+def add_builtin_classes(state: ParseState) -> None:
+    """Classes sendmail fills after reading the cf (MIME handling, persistent macros)."""
+    for cls, word in BUILTIN_CLASSES:
+        state.classes.add(state.names.lookup(cls, state.syserr), word)
 
 
 def handle_line(state: ParseState, line: str) -> None:
@@ -306,7 +336,8 @@ def _file_words(state: ParseState, name: str, fmt: str, optional: bool) -> list[
             data = f.read().decode("latin-1")
     except OSError as exc:
         if not optional:
-            state.syserr(f"fileclass: cannot open '{name}': {os.strerror(exc.errno or 0)}")
+            state.syserr(f"fileclass: cannot open '{name}': {os.strerror(exc.errno or 0)}",
+                         oserr=True)
         return []
     words: list[str] = []
     for line in data.splitlines():
@@ -425,7 +456,6 @@ LINE_HANDLERS = {
 
 
 def freeze(state: ParseState) -> Config:
-    from .optionlines import typed_options
     top = max(state.rules, default=-1)
     rules = tuple(tuple(state.rules[i]) if state.rules.get(i) else None
                   for i in range(max(top + 1, MAXRWSETS)))
@@ -436,10 +466,11 @@ def freeze(state: ParseState) -> Config:
         ruleset_names=frozen_map(state.ruleset_names),
         ruleset_numbers=frozen_map(state.ruleset_numbers),
         mailers=tuple(sorted(state.mailers.values(), key=lambda m: m.index)),
-        maps=frozen_map(state.maps), options=frozen_map(typed_options(state)),
+        maps=frozen_map(state.maps), options=state.options,
         headers=tuple(state.headers), priorities=frozen_map(state.priorities),
         environment=frozen_map(state.environment), queues=tuple(state.queues),
         errors=tuple(state.errors), warnings=tuple(state.warnings), output=tuple(state.output),
+        exit_status=state.exit_status,
     )
 
 

@@ -6,6 +6,8 @@ first entry; we keep that order so the listing matches sendmail's.
 
 from __future__ import annotations
 
+from monomail.rewrite.addrutil import lower
+
 STABSIZE = 2003
 ST_CLASS = 1
 
@@ -14,7 +16,7 @@ def stab_bucket(name: str, symtype: int = ST_CLASS) -> int:
     """sendmail's stab() hash of a symbol name."""
     h = symtype
     for ch in name:
-        h = ((h << 1) ^ (ord(ch.lower() if ch.isascii() else ch) & 0xFF)) % STABSIZE
+        h = ((h << 1) ^ (ord(lower(ch)) & 0xFF)) % STABSIZE
     return h
 
 
@@ -27,7 +29,7 @@ class ClassTable:
         self._prefixes: dict[int, frozenset[str]] = {}
 
     def add(self, mid: int, word: str) -> None:
-        key = word.lower()
+        key = lower(word)
         if key not in self._order:
             self._order[key] = (stab_bucket(word), len(self._order), word)
         self._members.setdefault(mid, set()).add(key)
@@ -48,7 +50,7 @@ class ClassTable:
 
     def contains(self, mid: int, word: str) -> bool:
         members = self._members.get(mid)
-        return members is not None and word.lower() in members
+        return members is not None and lower(word) in members
 
     def frozen(self) -> dict[int, frozenset[str]]:
         return {mid: frozenset(words) for mid, words in self._members.items()}

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class Identity:
     canonical: str   # $j (and $w until a V5+ cf shortens it)
     nodename: str    # $k, the UUCP node name
+    aliases: tuple[str, ...] = field(default=())    # more names for class w
+    addresses: tuple[str, ...] = field(default=())  # [a.b.c.d] literals for class w
 
     @property
     def domain(self) -> str | None:
@@ -19,21 +21,16 @@ class Identity:
         return tail if dot and tail else None
 
 
-def _from_hosts_file(name: str, hosts_file: str = "/etc/hosts") -> str | None:
-    try:
-        with open(hosts_file, encoding="latin-1") as f:
-            for line in f:
-                fields = line.split("#", 1)[0].split()
-                if len(fields) > 1 and name.lower() in (n.lower() for n in fields[1:]):
-                    return fields[1]
-    except OSError:
-        return None
-    return None
-
-
 def local_identity() -> Identity:
-    """gethostname(), qualified from the hosts file when it is a bare name."""
-    name = socket.gethostname()
+    """sendmail's myhostname(): gethostname(), then the resolver's canonical name."""
+    name = socket.gethostname() or "localhost"
+    try:
+        canonical, aliases, addrs = socket.gethostbyname_ex(name)
+    except OSError:
+        return Identity(canonical=name, nodename=os.uname().nodename)
+    if "." in canonical or "." not in name:
+        name = canonical
     if "." not in name:
-        name = _from_hosts_file(name) or name
-    return Identity(canonical=name, nodename=os.uname().nodename)
+        name = next((a for a in aliases if "." in a), name)
+    return Identity(canonical=name, nodename=os.uname().nodename, aliases=tuple(aliases),
+                    addresses=tuple(f"[{a}]" for a in addrs))

@@ -95,6 +95,7 @@ class Config:
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     output: tuple[str, ...] = field(default=())  # lines sendmail prints on stdout while reading
+    exit_status: int = 0  # what sendmail's ExitStat is after reading (70/71 after errors)
 
     def mailer(self, name: str) -> Mailer | None:
         for m in self.mailers:

@@ -1,4 +1,4 @@
-"""O lines: record each option as read, type it through the option table."""
+"""O lines: each one folded into the Options the way sendmail's setoption applies it."""
 
 from __future__ import annotations
 
@@ -10,29 +10,22 @@ from . import options as option_table
 if TYPE_CHECKING:
     from .cfparser import ParseState
 
+MONOMAIL_NOTE = "is not implemented by monomail"
+
 
 def record_option(state: "ParseState", rest: str) -> None:
-    """Parse one `O` line; keep (canonical name, raw value) in cf order."""
+    """Parse one `O` line; sendmail's own messages go where sendmail prints them,
+    monomail's notes about ignored options go to the warnings."""
     try:
-        opt, value, warnings = option_table.parse_option_line(rest, state.where(), state.level)
+        opt, value, messages = option_table.parse_option_line(rest, state.where(), state.level)
     except ConfigError as exc:
         state.syserr(exc.message)
         return
-    for text in warnings:
-        state.warnings.append(text)
-    if opt is None:
-        return
-    state.option_lines.append((opt.name, raw_value(rest)))
-    state.typed_options[opt.name] = value
-
-
-def raw_value(rest: str) -> str:
-    """The text after `Name=` (or after the letter of an old one-letter option)."""
-    if rest.startswith(" "):
-        _, _, value = rest.partition("=")
-        return value.strip()
-    return rest[1:]
-
-
-def typed_options(state: "ParseState") -> dict[str, object]:
-    return dict(state.typed_options)
+    for text in messages:
+        if MONOMAIL_NOTE in text:
+            state.warnings.append(text)
+        else:
+            state.say(text)
+            state.exit_status = state.exit_status or 70
+    if opt is not None:
+        state.options = state.options.with_value(opt, value)

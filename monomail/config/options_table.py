@@ -15,7 +15,7 @@ Known but not implemented by monomail (accepted, typed, warned about, then ignor
   one process, so no per-job processes or cross-process state -- ForkEachJob,
   NiceQueueRun, ProcessTitlePrefix, HostStatusDirectory, SingleThreadDelivery,
   DataFileBufferSize, XscriptFileBufferSize, ControlSocketName, Timeout.control ;
-  older systems and services -- UserDatabaseSpec, ServiceSwitchFile, DontInitGroups,
+  older systems and services -- UserDatabaseSpec, DontInitGroups,
   UseMSP, RandFile, SSLEngine, SSLEnginePath, Timeout.ident (no RFC 1413 lookups) ;
   OpenSSL-only extras -- SetCertAltnames, StrictTransportSecurity.
 """
@@ -175,7 +175,7 @@ OPTION_TABLE: tuple[OptionDef, ...] = (
     _o("MinQueueAge", None, "duration", 0, unit="m", safe=True, code=0x83),
     _o("DefaultCharSet", None, "charset", None, safe=True, code=0x85,
        doc="charset when 8-bit text is MIME-encoded; unset means unknown-8bit"),
-    _o("ServiceSwitchFile", None, "str", "/etc/mail/service.switch", False),
+    _o("ServiceSwitchFile", None, "str", "/etc/mail/service.switch"),
     _o("DialDelay", None, "duration", 0, unit="s", safe=True),
     _o("NoRecipientAction", None, "norcptaction", "none", safe=True),
     _o("SafeFileEnvironment", None, "safefileenv", None, merge="keep_if_none"),

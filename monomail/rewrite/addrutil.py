@@ -10,7 +10,10 @@ MAXNAME_BUF = 1024
 
 def cataddr(tokens: list[str], spacesub: str, external: bool, int_table: tuple[int, ...],
             size: int = MAXNAME_BUF) -> str:
-    """Join tokens back into a string; `spacesub` goes between two adjacent atoms."""
+    """Join tokens back into a string; `spacesub` goes between two adjacent atoms.
+
+    `size` is the C buffer size sendmail uses at that call: at most size-3 octets
+    come back, so over-long addresses are cut exactly where sendmail cuts them."""
     out: list[str] = []
     left = size - 2
     prev_atom = False
@@ -25,8 +28,11 @@ def cataddr(tokens: list[str], spacesub: str, external: bool, int_table: tuple[i
                 break
         if external and METAQUOTE in tok:
             tok = _unquote_meta(tok)
-        out.append(tok[:left])
+        room = left - 1
+        out.append(tok[:max(room, 0)])
         left -= len(tok)
+        if left <= 0:
+            break
         prev_atom = is_atom
     return "".join(out)
 
@@ -40,6 +46,14 @@ def _unquote_meta(tok: str) -> str:
         out.append(tok[i])
         i += 1
     return "".join(out)
+
+
+_ASCII_LOWER = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
+
+
+def lower(s: str) -> str:
+    """Lower case the C library's way: ASCII letters only (8-bit octets stay as they are)."""
+    return s.lower() if s.isascii() else s.translate(_ASCII_LOWER)
 
 
 def stripquotes(s: str) -> str:

@@ -11,7 +11,7 @@ from typing import Callable
 
 from monomail import sysexits as ex
 from monomail.config.model import Config
-from .addrutil import cataddr, stripquotes
+from .addrutil import cataddr, lower, stripquotes
 from .env import RewriteEnv
 from .matcher import CompiledRule, compile_rule, match
 from .prescan import prescan
@@ -62,7 +62,7 @@ class Rewriter:
         rstat = ex.EX_OK
         idx = 0
         loopcount = 0
-        low = [t.lower() for t in pvp]
+        low = [lower(t) for t in pvp]
         present = set(low)
         while idx < len(rules):
             if pvp and pvp[0][:1] == CANONNET:
@@ -101,7 +101,7 @@ class Rewriter:
             if rstat == ex.EX_OK or sub == ex.EX_TEMPFAIL:
                 rstat = sub
             pvp[:] = npvp
-            low = [t.lower() for t in pvp]
+            low = [lower(t) for t in pvp]
             present = set(low)
             idx = nxt
         return rstat
@@ -204,7 +204,7 @@ class Rewriter:
         while i < len(pvp):
             if pvp[i][:1] == CALLSUBR and i + 1 < len(pvp):
                 target = stripquotes(pvp[i + 1])
-                number = self.find_ruleset(target)
+                number = self.find_ruleset(target, env.syserr)
                 if number < 0:
                     env.syserr(f"554 5.3.5 Unknown ruleset {target}")
                     return ex.EX_CONFIG
@@ -228,16 +228,27 @@ class Rewriter:
                 rstat = status
         return rstat
 
-    def find_ruleset(self, text: str) -> int:
-        """strtorwset in find mode, without error output: a number or a known name."""
-        text = text.strip()
+    def find_ruleset(self, text: str, syserr: Callable[[str], None] | None = None) -> int:
+        """sendmail's strtorwset in find mode: a number below 100 or a known name.
+
+        With `syserr`, malformed names are reported in sendmail's words."""
+        report = syserr or (lambda message: None)
+        text = text.lstrip(" \t\n\r\x0b\x0c")
+        if text[:1] and not text[0].isascii():
+            report(f'invalid ruleset name: "{text[:20]}"')
+            return -1
         if text[:1].isdigit():
-            digits = text[:len(text) - len(text.lstrip("0123456789"))]
-            number = int(digits)
-            return number if number < MAXRWSETS // 2 else -1
+            number = int(text[:len(text) - len(text.lstrip("0123456789"))])
+            if number >= MAXRWSETS // 2:
+                report(f"bad ruleset {number} ({MAXRWSETS // 2} max)")
+                return -1
+            return number
         end = 0
         while end < len(text) and text[end].isascii() and (text[end].isalnum() or text[end] == "_"):
             end += 1
+        if end == 0 or not text[0].isalpha():
+            report(f'invalid ruleset name: "{text[:20]}"')
+            return -1
         return self.config.ruleset_numbers.get(text[:end], -1)
 
 

@@ -14,7 +14,8 @@ from monomail import sysexits as ex
 from monomail.config.classes import ClassTable
 from monomail.config.mapspec import MapSpec
 from monomail.config.model import Config
-from .addrutil import cataddr
+from monomail.dsn.status import is_enhanced
+from .addrutil import cataddr, lower
 from .prescan import TokenTables
 from .tokens import MAXSHORTSTR, printav, xputs
 
@@ -48,6 +49,7 @@ class RewriteEnv:
         self.out = out
         self.trace: Sink | None = out if trace else None
         self.to: str | None = None  # sendmail's e_to: the address errors are about
+        self.exit_status = config.exit_status  # sendmail's ExitStat
         self._maps: dict[str, "Map | None"] = {}
         self._hosts = hosts
 
@@ -70,6 +72,13 @@ class RewriteEnv:
 
     def syserr(self, message: str) -> None:
         self.out(format_error(message if message[:3].isdigit() else "554 " + message, None))
+        if self.exit_status == ex.EX_OK:
+            self.exit_status = ex.EX_SOFTWARE
+
+    def setstat(self, status: int) -> None:
+        """sendmail's setstat: the first hard status sticks, a temporary one may be replaced."""
+        if self.exit_status in (ex.EX_OK, ex.EX_TEMPFAIL):
+            self.exit_status = status
 
     def message(self, text: str) -> None:
         self.out(text)
@@ -98,7 +107,7 @@ class RewriteEnv:
         if isinstance(mid, str):
             mid = self._mid(mid)
         if prefix:
-            return word.lower() in self.classes.prefixes(mid)
+            return lower(word) in self.classes.prefixes(mid)
         return self.classes.contains(mid, word)
 
     def join_phrase(self, tokens: list[str]) -> str:
@@ -152,17 +161,11 @@ def format_error(message: str, to: str | None) -> str:
     text = message[4:] if code else message
     if code:
         parts = text.split(" ", 1)
-        if _is_enhanced(parts[0]):
+        if is_enhanced(parts[0]):
             text = parts[1] if len(parts) > 1 else ""
     if to and code in SMTP_CODES_WITH_ADDRESS:
         text = f"{shortenstring(to, MAXSHORTSTR)}... {text}"
     return "".join(chr(ord(ch) & 0x7F) for ch in text)
-
-
-def _is_enhanced(word: str) -> bool:
-    parts = word.split(".")
-    return (len(parts) == 3 and parts[0] in ("2", "4", "5")
-            and all(p.isdigit() and 0 < len(p) <= 3 for p in parts[1:]))
 
 
 def shortenstring(s: str, m: int) -> str:

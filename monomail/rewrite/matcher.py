@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from monomail.config.model import Rule
+from .addrutil import lower
 from .tokens import (MACRODEXPAND, MATCHANY, MATCHCLASS, MATCHNCLASS, MATCHONE,
                      MATCHZANY, MATCHZERO)
 
@@ -36,8 +37,8 @@ def compile_rule(rule: Rule) -> CompiledRule:
     for tok in rule.lhs:
         kind = _KINDS.get(tok[0], LIT) if len(tok) <= 2 else LIT
         if kind == LIT or (kind in (ZANY, ANY, ONE, ZERO) and len(tok) != 1):
-            ops.append((LIT, tok.lower()))
-            required.add(tok.lower())
+            ops.append((LIT, lower(tok)))
+            required.add(lower(tok))
         elif kind in (CLASS, NCLASS, DMACRO):
             ops.append((kind, ord(tok[1]) if len(tok) > 1 else 0))
         else:
@@ -144,7 +145,7 @@ def _match_macro(ai: int, av: list[str], value: str | None) -> tuple[int, bool]:
         if ai >= len(av):
             return start, False
         tok = av[ai]
-        if value[pos:pos + len(tok)].lower() != tok.lower() or len(tok) == 0:
+        if lower(value[pos:pos + len(tok)]) != lower(tok) or len(tok) == 0:
             return start, False
         pos += len(tok)
         ai += 1

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from monomail import sysexits as ex
 from monomail.config.model import Mailer
-from .addrutil import cataddr, stripquotes
+from monomail.dsn.status import dsn_to_exit, is_enhanced
+from .addrutil import cataddr, lower, stripquotes
 from .engine import Rewriter
 from .env import RewriteEnv
 from .prescan import prescan
@@ -40,13 +41,15 @@ class Address:
 
 def invalidaddr(env: RewriteEnv, addr: str, isrcpt: bool) -> bool:
     """8-bit characters or over-long addresses: sendmail refuses them before parsing."""
-    for i, ch in enumerate(addr):
-        if i >= MAXNAME - 1:
-            env.usrerr(f'553 5.1.0 Address "{addr[:i]}" too long ({MAXNAME - 1} bytes max)')
-            return True
+    if len(addr) > MAXNAME - 1:
+        head = addr[:MAXNAME - 1]
+        to = head if env.to is not None else ""
+        env.usrerr(f'553 5.1.0 Address "{head}" too long ({MAXNAME - 1} bytes max)', to)
+        return True
     if any((ord(ch) & 0o340) == 0o200 for ch in addr):
         shown = "".join("?" if (ord(ch) & 0o340) == 0o200 else ch for ch in addr)
         code = "5.1.3" if isrcpt else "5.1.7"
+        env.setstat(ex.EX_USAGE)
         env.usrerr(f'501 {code} 8-bit character in mailbox address "{shown}"')
         return True
     return False
@@ -64,7 +67,8 @@ def parseaddr(rw: Rewriter, env: RewriteEnv, addr: str, flags: int,
     if rw.rewrite(tokens, 0, env) == ex.EX_TEMPFAIL:
         queue_up = True
     a = buildaddr(rw, env, tokens, flags)
-    if hasctrlchar(env, a.user, isrcpt):
+    bad, a.user = hasctrlchar(env, a.user, isrcpt)
+    if bad:
         a.bad = True
     if not a.bad and queue_up:
         env.message(f"{addr}... Transient parse error -- message queued for future delivery")
@@ -72,29 +76,34 @@ def parseaddr(rw: Rewriter, env: RewriteEnv, addr: str, flags: int,
     return a
 
 
-def hasctrlchar(env: RewriteEnv, user: str, isrcpt: bool) -> bool:
+def hasctrlchar(env: RewriteEnv, user: str, isrcpt: bool) -> tuple[bool, str]:
+    """Control characters outside quotes, a trailing backslash or an open quote are
+    reported; sendmail repairs the address in place with '?' and so do we."""
     result = None
     quoted = False
+    chars = list(user)
     i = 0
-    while i < len(user):
-        ch = user[i]
+    while i < len(chars):
+        ch = chars[i]
         if not quoted and (ord(ch) < 32 or ord(ch) == 127):
             result = "non-printable character"
+            chars[i] = "?"
         elif ch == '"':
             quoted = not quoted
         elif ch == "\\":
-            i += 1
-            if i >= len(user):
+            if i + 1 >= len(chars):
                 result = "trailing \\ character"
+                chars[i] = "?"
                 break
+            i += 1
         i += 1
     if quoted:
         result = "unbalanced quote"
+    repaired = "".join(chars)
     if result:
-        shown = "".join("?" if ord(c) < 32 or ord(c) == 127 else c for c in user)
         code = "5.1.3" if isrcpt else "5.1.7"
-        env.usrerr(f'501 {code} Syntax error in mailbox address "{shown}" ({result})')
-    return result is not None
+        env.usrerr(f'501 {code} Syntax error in mailbox address "{repaired}" ({result})')
+    return result is not None, repaired
 
 
 def buildaddr(rw: Rewriter, env: RewriteEnv, tv: list[str], flags: int) -> Address:
@@ -117,7 +126,7 @@ def buildaddr(rw: Rewriter, env: RewriteEnv, tv: list[str], flags: int) -> Addre
     if hostp is not None and hostp != pos:
         host = cataddr(tv[hostp:pos], env.space_sub, True, env.tables.internal, MAXNAME + 1)
     user_tokens = tv[pos + 1:]
-    ubuf = cataddr(user_tokens, " ", False, env.tables.internal, MAXNAME * 2 + 2)
+    ubuf = cataddr(user_tokens, " ", False, env.tables.internal, MAXNAME + 2)
     if mname.lower() == "error":
         return _error_address(env, host, ubuf)
     mailer = rw.config.mailer(mname)
@@ -153,43 +162,37 @@ def _finish_user(rw: Rewriter, env: RewriteEnv, m: Mailer, host: str | None, ubu
         if m.recipient_env > 0:
             rw.rewrite(tokens, m.recipient_env, env, 0, maxatom)
     rw.rewrite(tokens, 4, env, 0, maxatom)
-    user = cataddr(tokens, env.space_sub, True, env.tables.internal, MAXNAME * 2 + 2)
+    user = cataddr(tokens, env.space_sub, True, env.tables.internal, MAXNAME + 2)
     if host is not None and not m.has("h"):
-        host = host.lower()
+        host = lower(host)
     if not m.has("u"):
-        user = user.lower()
+        user = lower(user)
     return Address(m.name, host, user)
 
 
 def _error_address(env: RewriteEnv, host: str | None, ubuf: str) -> Address:
-    """$#error: report the message the rules chose, with their status."""
+    """$#error: report the message the rules chose and set the exit status from it."""
     status = None
-    code = ex.EX_UNAVAILABLE
-    if host is not None:
-        if "." in host:
-            status = host
-            code = ex.EX_UNAVAILABLE if host.startswith("5") else ex.EX_TEMPFAIL
-        elif host[:1].isdigit():
-            code = int(host[:len(host) - len(host.lstrip("0123456789"))])
-        else:
-            code = ERROR_CODES.get(host.lower(), ex.EX_UNAVAILABLE)
+    if host is None:
+        env.setstat(ex.EX_UNAVAILABLE)
+    elif "." in host:
+        status = host
+        env.setstat(dsn_to_exit(host))
+    elif host[:1].isdigit():
+        env.setstat(int(host[:len(host) - len(host.lstrip("0123456789"))]))
+    else:
+        env.setstat(ERROR_CODES.get(lower(host), ex.EX_UNAVAILABLE))
     text = stripquotes(ubuf)
     tempfail = False
     if len(text) > 3 and text[:3].isdigit() and text[3] == " ":
-        rest = text[4:]
-        word = rest.split(" ", 1)[0]
-        if _is_enhanced(word) or (host and _is_enhanced(host)):
-            env.usrerr(text)
-        else:
-            env.usrerr(text)
+        word = text[4:].split(" ", 1)[0]
+        if not is_enhanced(word) and host and is_enhanced(host):
+            text = f"{text[:3]} {host} {text[4:]}"
+        env.usrerr(text)
         tempfail = text[0] == "4"
     else:
         env.usrerr(f"553 5.3.0 {text}")
-    a = Address(ERROR_MAILER, host, ubuf, bad=not tempfail, status=status, exit_status=code)
+    a = Address(ERROR_MAILER, host, ubuf, bad=not tempfail, status=status,
+                exit_status=env.exit_status)
     a.queue_up = tempfail
     return a
-
-
-def _is_enhanced(word: str) -> bool:
-    parts = word.split(".")
-    return len(parts) == 3 and parts[0] in "245" and all(x.isdigit() for x in parts[1:])

@@ -60,11 +60,9 @@ class TokenTables:
     @classmethod
     def build(cls, operator_chars: str) -> "TokenTables":
         ext = _base_table("\t\n\x0b\x0c\r ", True, True, {})
-        ext[0x7F] = ATM
         internal = _base_table("\t\n\x0b\x0c\r ", True, True, _internal_high())
         nocomment = _base_table("\t\n\x0b\x0c\r ", True, False, _internal_high())
         nocomment[ord("(")] = nocomment[ord(")")] = OPR
-        internal[0x7F] = nocomment[0x7F] = ONE
         for ch in operator_chars + DELIMCHARS:
             code = ord(ch) & 0xFF
             for table in (ext, internal, nocomment):

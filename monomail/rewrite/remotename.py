@@ -35,10 +35,10 @@ def remotename(rw: Rewriter, env: RewriteEnv, name: str, m: Mailer,
     for ruleset in (3, general) + ((rwset,) if rwset > 0 else ()) + (4,):
         if rw.rewrite(tokens, ruleset, env) == ex.EX_TEMPFAIL:
             status = ex.EX_TEMPFAIL
-    lbuf = cataddr(tokens, env.space_sub, False, env.tables.internal, MAXNAME * 2 + 1)
+    lbuf = cataddr(tokens, env.space_sub, False, env.tables.internal, MAXNAME + 1)
     old = env.macro("g")
     env.define_macro("g", lbuf)
     try:
-        return expand(fancy, env.macro_value, env.syserr), status
+        return expand(fancy, env.macro_value, env.syserr)[:MAXNAME], status
     finally:
         env.define_macro("g", old)

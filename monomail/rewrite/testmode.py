@@ -39,12 +39,12 @@ class TestSession:
                 self.write("> ")
             raw = stdin.readline()
             if not raw:
-                return ex.EX_OK
+                return self.env.exit_status
             line = raw.split("\n", 1)[0]
             if verbose:
                 self.write(f"> {line}\n")
             if self.command(line) is False:
-                return ex.EX_OK
+                return self.env.exit_status
 
     def command(self, line: str) -> bool:
         """Process one input line; False after /quit."""
@@ -56,8 +56,8 @@ class TestSession:
         return handler(line) is not False
 
     def help(self, line: str) -> None:
-        from monomail import __version__
-        self.write(f"monomail {__version__} -- HELP not implemented\n")
+        for text in help_lines(self.config, self.env, "-bt"):
+            self.write(text + "\n")
 
     def dot(self, line: str) -> None:
         kind = line[1:2]
@@ -95,9 +95,8 @@ class TestSession:
             self.write(f'Unknown "=" command {line}\n')
 
     def dump_ruleset(self, name: str) -> None:
-        number = self.rw.find_ruleset(name)
-        if number < 0 or (not name.strip()[:1].isdigit() and
-                          name.strip() not in self.config.ruleset_numbers):
+        number = self.rw.find_ruleset(name, self.env.syserr)
+        if number < 0:
             self.write(f"Undefined ruleset {name}\n")
             return
         for rule in self.config.rules[number] or ():
@@ -184,8 +183,8 @@ class TestSession:
     def _run_rulesets(self, names: str, tokens: list[str]) -> None:
         p = names
         while p:
-            number = self.rw.find_ruleset(p)
-            if number < 0 or not (p[:1].isdigit() or _name_of(p) in self.config.ruleset_numbers):
+            number = self.rw.find_ruleset(p, self.env.syserr)
+            if number < 0:
                 self.write(f"Undefined ruleset {p}\n")
                 return
             status = self.rw.rewrite(tokens, number, self.env)
@@ -195,11 +194,37 @@ class TestSession:
             p = p[comma + 1:] if comma >= 0 else ""
 
 
-def _name_of(text: str) -> str:
-    end = 0
-    while end < len(text) and text[end].isascii() and (text[end].isalnum() or text[end] == "_"):
-        end += 1
-    return text[:end]
+HELP_VERSION_TAG = "#vers"
+
+
+def help_lines(config: Config, env: RewriteEnv, topic: str) -> list[str]:
+    """The HelpFile entries for `topic`, as sendmail's help() shows them (codes dropped)."""
+    from monomail import __version__
+    from monomail.config.macros import expand, translate_dollars
+    path = config.options.get("HelpFile")
+    try:
+        with open(str(path), encoding="latin-1") as f:
+            lines = f.read().splitlines()
+    except (OSError, TypeError):
+        return [f"monomail {__version__} -- HELP not implemented"]
+    version = -1
+    out: list[str] = []
+    for line in lines:
+        if line.startswith("#"):
+            if version < 0 and line.startswith(HELP_VERSION_TAG):
+                digits = line[len(HELP_VERSION_TAG):].strip()
+                version = int(digits) if digits.isdigit() else version
+            continue
+        if not line.startswith(topic):
+            continue
+        cut = min((i for i in (line.find(" "), line.find("\t")) if i >= 0), default=-1)
+        text = line[cut + 1:] if cut >= 0 else line[-1:]
+        if version >= 2:
+            text = expand(translate_dollars(text, env.names, config.level, env.syserr),
+                          env.macro_value, env.syserr)
+        out.append(text)
+    out.append("End of HELP info" if out else f'HELP topic "{topic[:10]}" unknown')
+    return out
 
 
 def _split_word(line: str, keep_rest: bool = False) -> tuple[str, str | None]:
@@ -317,9 +342,19 @@ def cmd_expand(s: TestSession, arg: str) -> None:
     s.write(s.env.xputs(expand(arg, s.env.macro_value, s.env.syserr)))
 
 
+def cmd_gethostbyname(s: TestSession, arg: str) -> None:
+    """sendmail resolves the name and prints nothing (its answer shows only in debug)."""
+    import socket
+    try:
+        socket.gethostbyname_ex(arg.split()[0]) if arg else None
+    except OSError:
+        pass
+
+
 SLASH_COMMANDS: dict[str, Callable[[TestSession, str], None]] = {
     "parse": cmd_parse, "tryflags": cmd_tryflags, "try": cmd_try, "map": cmd_map,
     "canon": cmd_canon, "mx": cmd_mx, "expand": cmd_expand,
+    "gethostbyname": cmd_gethostbyname,
 }
 
 

@@ -77,7 +77,7 @@ def test_not_implemented_options() -> None:
         "DefaultAuthInfo", "StatusFile", "SharedMemoryKey", "SharedMemoryKeyFile",
         "ForkEachJob", "NiceQueueRun", "ProcessTitlePrefix", "HostStatusDirectory",
         "SingleThreadDelivery", "DataFileBufferSize", "XscriptFileBufferSize",
-        "ControlSocketName", "Timeout.control", "UserDatabaseSpec", "ServiceSwitchFile",
+        "ControlSocketName", "Timeout.control", "UserDatabaseSpec",
         "DontInitGroups", "UseMSP", "RandFile", "SSLEngine", "SSLEnginePath",
         "Timeout.ident", "SetCertAltnames", "StrictTransportSecurity", "Milter",
         *(o.name for o in MILTER_OPTIONS)}
