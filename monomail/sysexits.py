@@ -16,4 +16,4 @@ EX_TEMPFAIL = 75
 EX_PROTOCOL = 76
 EX_NOPERM = 77
 EX_CONFIG = 78
-EX_NOTFOUND = 79  # sendmail-internal: map lookup found nothing
+EX_NOTFOUND = EX_NOHOST  # sendmail's conf.h: a map lookup found nothing (68)

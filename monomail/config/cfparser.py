@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from monomail.rewrite.prescan import TokenTables, prescan
 from monomail.rewrite.tokens import MACROEXPAND, MATCHCLASS, MAXATOM
 from . import mailers, rulelines
 from .classes import ClassTable
-from .errors import where as fmt_where
+from .errors import ConfigError, where as fmt_where
 from .identity import Identity, local_identity
 from .macros import MacroNames, expand, initial_macros, translate_dollars
 from .mapspec import MapSpec
 from .model import Config, Header, Mailer, frozen_map
 from .options import Options
 from .scanf import scan_first
+
+if TYPE_CHECKING:
+    from monomail.maps.base import Map
 
 MAXLINE = 2048
 MAXRWSETS = 200
@@ -44,7 +48,7 @@ class ParseState:
     ruleset_numbers: dict[str, int] = field(default_factory=dict)
     next_named: int = MAXRWSETS
     mailers: dict[str, Mailer] = field(default_factory=dict)
-    maps: dict[str, MapSpec] = field(default_factory=dict)
+    maps: dict[str, "Map"] = field(default_factory=dict)
     options: Options = field(default_factory=Options)
     exit_status: int = 0
     headers: list[Header] = field(default_factory=list)
@@ -128,6 +132,7 @@ def parse_cf(path: str, text: str | None = None, identity: Identity | None = Non
         line = translate_dollars(line, state.names, state.level, state.syserr)
         handle_line(state, line)
     state.lineno = 0
+    default_maps(state)
     if "local" not in state.mailers:
         state.syserr("No local mailer defined")
     mailers.finish(state)
@@ -402,14 +407,36 @@ def line_version(state: ParseState, rest: str) -> None:
 
 
 def line_map(state: ParseState, rest: str) -> None:
+    """sendmail builds a map as it reads its K line: errors show up in cf order."""
+    from monomail.maps.registry import MapConfigError, build_map
     text = state.expand(rest).lstrip(" \t")
     parts = text.split(None, 2)
     if len(parts) < 2:
-        state.syserr(f"readcf: map {parts[0] if parts else ''}: class required"
-                     if parts else "readcf: config K line: no map name")
+        state.syserr(f"readcf: map {parts[0]}: class required" if parts
+                     else "readcf: config K line: no map name")
         return
-    name, mclass = parts[0], parts[1]
-    state.maps[name] = MapSpec(name, mclass, parts[2] if len(parts) > 2 else "", state.where())
+    spec = MapSpec(parts[0], parts[1], parts[2] if len(parts) > 2 else "", state.where())
+    try:
+        state.maps[spec.name] = build_map(spec, known=state.maps, blank_sub=blank_sub(state))
+    except MapConfigError as exc:
+        for message in exc.messages:
+            state.syserr(message)
+        if exc.map is not None:
+            state.maps[spec.name] = exc.map
+    except ConfigError as exc:
+        state.syserr(exc.message)
+
+
+def blank_sub(state: ParseState) -> str:
+    return str(state.options.get("BlankSub") or " ")[:1]
+
+
+def default_maps(state: ParseState) -> None:
+    """The maps sendmail defines itself when the cf has not (host, aliases)."""
+    from monomail.maps.registry import build_map, default_specs, find_map
+    for spec in default_specs(state.level, ("files",)):
+        if find_map(state.maps, spec.name) is None:
+            state.maps[spec.name] = build_map(spec, known=state.maps, blank_sub=blank_sub(state))
 
 
 def line_header(state: ParseState, rest: str) -> None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from .macros import MacroNames
-from .mapspec import MapSpec
+
+if TYPE_CHECKING:
+    from monomail.maps.base import Map
 
 NO_ID = -1
 DEFAULT_MAX_RCPT = 100
@@ -86,7 +88,7 @@ class Config:
     ruleset_names: Mapping[int, str]
     ruleset_numbers: Mapping[str, int]
     mailers: tuple[Mailer, ...]
-    maps: Mapping[str, MapSpec]
+    maps: Mapping[str, "Map"]  # built by monomail.maps; handles open lazily
     options: Mapping[str, object]
     headers: tuple[Header, ...]
     priorities: Mapping[str, int]

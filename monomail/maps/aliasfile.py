@@ -19,13 +19,16 @@ BUFSIZ = 8192  # readaliases' line buffer
 
 
 def logical_lines(data: str) -> Iterator[tuple[int, str]]:
-    """(first line number, joined text) for every entry, continuations folded in."""
+    """(line number, joined text) for every entry, continuations folded in.
+
+    The number is that of the entry's last physical line, which is where sendmail's
+    reader stands when it reports a problem.
+    """
     lines = data.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     i, n = 0, len(lines)
     while i < n:
-        lineno = i + 1
         text = lines[i]
         i += 1
         while True:
@@ -37,7 +40,7 @@ def logical_lines(data: str) -> Iterator[tuple[int, str]]:
                 break
             text += lines[i]
             i += 1
-        yield lineno, text[:BUFSIZ - 1]
+        yield i, text[:BUFSIZ - 1]
 
 
 def read_alias_file(path: str, data: str, report: Callable[[str], None]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, Sequence
 
 from monomail.rewrite.addrutil import stripquotes
-from monomail.sysexits import EX_NOTFOUND, EX_OK, EX_TEMPFAIL
+from monomail.sysexits import EX_NOHOST, EX_NOTFOUND, EX_OK, EX_TEMPFAIL
 
 if TYPE_CHECKING:
     from .hostlookup import HostLookup
@@ -21,6 +21,9 @@ MAXNAME = 256       # sendmail's key and column buffers hold this many octets
 MAXLINE = 2048      # fgets() buffer of the text map and the hosts file
 MAX_MAP_ARGS = 10   # argvect[0] is the key, at most eight $@ arguments, then NULL
 SPACES = " \t\n\v\f\r"  # isspace() in the C locale
+# The status class lookups leave for "not found": sendmail's conf.h defines its
+# EX_NOTFOUND as EX_NOHOST (68), and `-bt /map` prints that number.
+SM_NOTFOUND = EX_NOHOST
 
 
 class MapContext(Protocol):
@@ -32,7 +35,8 @@ class MapContext(Protocol):
     DefaultUser a program map runs as when monomail runs as root).
     """
 
-    hosts: "HostLookup"
+    @property
+    def hosts(self) -> "HostLookup": ...
 
     def macro(self, name: str) -> str | None: ...
 
@@ -210,7 +214,7 @@ class Map:
         return None
 
     def _lookup(self, key: str, args: Sequence[str], ctx: MapContext) -> tuple[str | None, int]:
-        return None, EX_NOTFOUND
+        return None, SM_NOTFOUND
 
     # ---- lookups -----------------------------------------------------------------------
 
@@ -231,7 +235,7 @@ class Map:
         The map is opened first if need be; a map that cannot be opened finds nothing.
         """
         if not self.open(ctx):
-            return None, EX_NOTFOUND
+            return None, SM_NOTFOUND
         if self._bogus:
             return None, EX_TEMPFAIL
         return self._lookup(key, args, ctx)

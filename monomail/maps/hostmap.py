@@ -13,10 +13,9 @@ import ipaddress
 from typing import Sequence
 
 from monomail.rewrite.env import shortenstring
-from monomail.sysexits import (EX_NOHOST, EX_NOTFOUND, EX_OK, EX_SOFTWARE, EX_TEMPFAIL,
-                               EX_UNAVAILABLE)
+from monomail.sysexits import EX_NOHOST, EX_OK, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE
 
-from .base import MAXNAME, Map, MapContext, MapOptions
+from .base import MAXNAME, SM_NOTFOUND, Map, MapContext, MapOptions
 from .parseargs import DnsArgs
 from .resolver import HOST_NOT_FOUND, NO_DATA, NO_RECOVERY, TRY_AGAIN, TYPE_NUMBERS, rdata_name
 
@@ -46,7 +45,7 @@ class HostMap(Map):
             if deferring and hosts.cached_canon(key) is None:
                 return None, EX_TEMPFAIL
             with hosts.limits(self.options.timeout, self.options.retry):
-                canon = hosts.canon_cached(key, ctx.macro("m"))
+                canon = hosts.canon_cached(key, ctx.macro("m"), ctx.message)
             answer = canon.name if canon.found else None
             herrno = canon.herrno
         if answer is not None:
@@ -129,14 +128,14 @@ class DnsMap(Map):
     def _lookup(self, key: str, args: Sequence[str], ctx: MapContext) -> tuple[str | None, int]:
         rtype_name = self.dns_args.rtype
         if rtype_name is None or rtype_name not in TYPE_NUMBERS:
-            return None, EX_NOTFOUND
+            return None, SM_NOTFOUND
         wanted = TYPE_NUMBERS[rtype_name]
         query = f"{key}.{self.dns_args.base}" if self.dns_args.base else key
         with ctx.hosts.limits(self.options.timeout, self.options.retry):
             reply = ctx.hosts.records(query, wanted)
         if not reply.ok:
             tempfail = reply.herrno == TRY_AGAIN or reply.refused
-            return None, EX_TEMPFAIL if tempfail else EX_NOTFOUND
+            return None, EX_TEMPFAIL if tempfail else SM_NOTFOUND
         delim = self.options.coldelim
         limit = self.dns_args.sizelimit
         value: str | None = None
@@ -157,6 +156,6 @@ class DnsMap(Map):
                 if limit > 0 and count >= limit:
                     break
         if value is None:
-            return None, EX_NOTFOUND
+            return None, SM_NOTFOUND
         value = truncate_at_delim(value, PSBUFSIZE // 2, delim)
         return self.answer(key, value, args), EX_OK

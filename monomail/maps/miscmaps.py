@@ -12,17 +12,19 @@ import random
 import socket
 from typing import Callable, Sequence
 
-from monomail.sysexits import EX_CONFIG, EX_DATAERR, EX_NOTFOUND, EX_OK
+from monomail.sysexits import EX_CONFIG, EX_DATAERR, EX_OK
 
-from .base import SPACES, Map, MapContext, MapOptions
+from monomail.config.macros import MacroNames
 
-LONG_MIN = -(1 << 63)
-LONG_MAX = (1 << 63) - 1
-MAXMACNAMELEN = 25
+from .base import SM_NOTFOUND, Map, MapContext, MapOptions
+from .parseargs import LONG_MIN, strtol
+
 
 
 class DequoteMap(Map):
     """`dequote`: remove the quoting of one quoted word; refuse what prescan could not take."""
+
+    pure = True  # a function of the key alone: rewrite results using it can be cached
 
     def _lookup(self, key: str, args: Sequence[str], ctx: MapContext) -> tuple[str | None, int]:
         out: list[str] = []
@@ -69,30 +71,11 @@ class DequoteMap(Map):
 
 def macro_name(key: str, report: Callable[[str], None]) -> str | None:
     """sendmail's macid() on a key: "x", "{x}" or "{long_name}"; None when unusable."""
-    if key == "" or key.startswith("{}"):
-        report("Name required for macro/class")
-        return None
-    if key[0] != "{":
+    if key and key[0] != "{":
         return key[0]
-    name: list[str] = []
-    i = 1
-    while i < len(key) and key[i] != "}" and len(name) < MAXMACNAMELEN:
-        c = key[i]
-        if c.isascii() and (c.isalnum() or c == "_"):
-            name.append(c)
-        else:
-            report(f"Invalid macro/class character {c}")
-        i += 1
-    text = "".join(name)
-    if i >= len(key):
-        report(f"Unbalanced {{ on {text}")
-        return None
-    if key[i] != "}":
-        report(f"Macro/class name ({{{text}}}) too long ({MAXMACNAMELEN} chars max)")
-        return None
-    if len(text) == 1 and ord(text) >= 0x20:
-        return text
-    return text or None
+    names = MacroNames()
+    mid = names.lookup(key, report)
+    return names.name(mid) if mid else None
 
 
 class MacroMap(Map):
@@ -104,29 +87,6 @@ class MacroMap(Map):
             return None, EX_CONFIG
         ctx.define_macro(name, args[1] if len(args) > 1 else None)
         return "", EX_OK
-
-
-def strtol(text: str) -> int:
-    """C strtol(text, NULL, 0): sign, 0x/0 prefixes, stops at the first bad digit, clamps."""
-    s = text.lstrip(SPACES)
-    sign = 1
-    if s[:1] in ("+", "-"):
-        sign = -1 if s[0] == "-" else 1
-        s = s[1:]
-    base = 10
-    if s[:2].lower() == "0x" and s[2:3] and s[2:3] in "0123456789abcdefABCDEF":
-        base, s = 16, s[2:]
-    elif s[:1] == "0":
-        base = 8
-    digits = "0123456789abcdef"[:base]
-    value = 0
-    for ch in s:
-        d = digits.find(ch.lower())
-        if d < 0:
-            break
-        value = value * base + d
-    value *= sign
-    return max(LONG_MIN, min(LONG_MAX, value))
 
 
 def wrap_long(value: int) -> int:
@@ -145,8 +105,10 @@ def c_divmod(a: int, b: int) -> tuple[int, int]:
 class ArithMap(Map):
     """`arith`: the key is the operator (+ - * / % | & l = r), the two $@ arguments the operands."""
 
+    pure = True  # a function of the key alone: rewrite results using it can be cached
+
     def _lookup(self, key: str, args: Sequence[str], ctx: MapContext) -> tuple[str | None, int]:
-        operands = [strtol(a) for a in args[1:3]]
+        operands = [strtol(a, 0) for a in args[1:3]]
         if len(operands) < 2:
             return None, EX_CONFIG
         a, b = operands
@@ -203,7 +165,7 @@ class NullMap(Map):
     optional_file = True
 
     def _lookup(self, key: str, args: Sequence[str], ctx: MapContext) -> tuple[str | None, int]:
-        return None, EX_NOTFOUND
+        return None, SM_NOTFOUND
 
 
 SYSLOG_LEVELS = {

@@ -10,7 +10,7 @@ original's scanning rules, quirks included.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from monomail.config.options import convtime
 
@@ -89,43 +89,64 @@ def coldelim(cur: Cursor) -> str:
     return {"n": "\n", "t": "\t"}.get(cur.char(), "\\")
 
 
+def scan_flags(cur: Cursor, handle: Callable[[str], None]) -> None:
+    """The loop the C parsers share: each "-x..." word goes to handle(x), up to a non-flag."""
+    while True:
+        cur.skip_spaces()
+        if cur.char() != "-":
+            return
+        cur.pos += 1
+        handle(cur.char())
+        cur.skip_word()
+
+
+COMMON_SIMPLE = {"A": "append", "f": "nofoldcase", "m": "matchonly", "o": "optional",
+                 "q": "keepquotes", "t": "nodefer"}
+
+
+def common_flag(c: str, cur: Cursor, f: dict[str, Any]) -> bool:
+    """Flags map_parseargs and dns_map_parseargs read alike; False if c is not one of them."""
+    if c in COMMON_SIMPLE:
+        f[COMMON_SIMPLE[c]] = True
+    elif c == "N":
+        f["inclnull"] = True
+        f["try0null"] = False
+    elif c == "O":
+        f["try1null"] = False
+    elif c in ("a", "T"):
+        cur.pos += 1
+        f["app" if c == "a" else "tapp"] = cur.word()
+    elif c == "d":
+        cur.pos += 1
+        f["timeout"] = seconds(cur.up_to_blank())
+    elif c == "z":
+        f["coldelim"] = coldelim(cur)
+    else:
+        return False
+    return True
+
+
 def parse_standard(name: str, mclass: str, text: str, file_optional: bool,
                    blank_sub: str = " ") -> Parsed:
     """sendmail's map_parseargs: common flags, then the file name, then anything else."""
     out = Parsed({"try0null": True, "try1null": True, "spacesub": blank_sub})
     f = out.fields
     cur = Cursor(text)
-    while True:
-        cur.skip_spaces()
-        if cur.char() != "-":
-            break
-        cur.pos += 1
-        c = cur.char()
-        simple = {"A": "append", "D": "defer", "f": "nofoldcase", "m": "matchonly",
-                  "o": "optional", "q": "keepquotes", "t": "nodefer"}
-        if c in simple:
-            f[simple[c]] = True
-        elif c == "N":
-            f["inclnull"] = True
-            f["try0null"] = False
-        elif c == "O":
-            f["try1null"] = False
-        elif c in ("a", "T"):
-            cur.pos += 1
-            f["app" if c == "a" else "tapp"] = cur.word()
-        elif c == "d":
-            cur.pos += 1
-            f["timeout"] = seconds(cur.up_to_blank())
+
+    def flag(c: str) -> None:
+        if common_flag(c, cur, f):
+            return
+        if c == "D":
+            f["defer"] = True
         elif c in ("k", "v"):
             f["keycol" if c == "k" else "valcol"] = cur.after_spaces()
         elif c == "S":
             cur.pos += 1
             f["spacesub"] = cur.char()
-        elif c == "z":
-            f["coldelim"] = coldelim(cur)
         else:
             out.errors.append(f"Illegal option {c} map {name}")
-        cur.skip_word()
+
+    scan_flags(cur, flag)
     if cur.char() != "":
         f["file"] = cur.word()
         cur.skip_word()
@@ -143,21 +164,14 @@ def parse_host(name: str, mclass: str, text: str) -> Parsed:
     out = Parsed()
     f = out.fields
     cur = Cursor(text)
-    while True:
-        cur.skip_spaces()
-        if cur.char() != "-":
-            break
-        cur.pos += 1
-        c = cur.char()
-        if c in ("a", "T"):
+    simple = {"m": "matchonly", "t": "nodefer", "D": "defer"}
+
+    def flag(c: str) -> None:
+        if c in simple:
+            f[simple[c]] = True
+        elif c in ("a", "T"):
             cur.pos += 1
             f["app" if c == "a" else "tapp"] = cur.word()
-        elif c == "m":
-            f["matchonly"] = True
-        elif c == "t":
-            f["nodefer"] = True
-        elif c == "D":
-            f["defer"] = True
         elif c == "S":
             cur.pos += 1
             f["spacesub"] = cur.char()
@@ -167,7 +181,8 @@ def parse_host(name: str, mclass: str, text: str) -> Parsed:
             f["timeout"] = seconds(cur.up_to_blank())
         elif c == "r":
             f["retry"] = atoi(cur.after_spaces())
-        cur.skip_word()
+
+    scan_flags(cur, flag)
     return out
 
 
@@ -196,19 +211,36 @@ def parse_dequote(name: str, mclass: str, text: str) -> Parsed:
     return out
 
 
-def atoi(text: str) -> int:
-    """C's atoi: optional sign and leading digits, 0 when there are none."""
-    text = text.lstrip(SPACES)
+LONG_MIN = -(1 << 63)
+LONG_MAX = (1 << 63) - 1
+
+
+def strtol(text: str, base: int = 10) -> int:
+    """C strtol: blanks, a sign, digits of the base (0: 0x.. hex, 0.. octal), clamped to long."""
+    s = text.lstrip(SPACES)
     sign = 1
-    if text[:1] in ("+", "-"):
-        sign = -1 if text[0] == "-" else 1
-        text = text[1:]
-    digits = ""
-    for ch in text:
-        if not ch.isdigit() or not ch.isascii():
+    if s[:1] in ("+", "-"):
+        sign = -1 if s[0] == "-" else 1
+        s = s[1:]
+    if base == 0:
+        base = 10
+        if s[:2].lower() == "0x" and s[2:3] and s[2:3] in "0123456789abcdefABCDEF":
+            base, s = 16, s[2:]
+        elif s[:1] == "0":
+            base = 8
+    digits = "0123456789abcdef"[:base]
+    value = 0
+    for ch in s:
+        d = digits.find(ch.lower())
+        if d < 0:
             break
-        digits += ch
-    return sign * int(digits) if digits else 0
+        value = value * base + d
+    return max(LONG_MIN, min(LONG_MAX, sign * value))
+
+
+def atoi(text: str) -> int:
+    """C's atoi (strtol in base 10)."""
+    return strtol(text, 10)
 
 
 @dataclass
@@ -228,16 +260,13 @@ def parse_regex(name: str, mclass: str, text: str) -> tuple[Parsed, RegexArgs]:
     f = out.fields
     rx = RegexArgs()
     cur = Cursor(text)
-    while True:
-        cur.skip_spaces()
-        if cur.char() != "-":
-            break
-        cur.pos += 1
-        c = cur.char()
-        if c == "n":
+    simple = {"f": "nofoldcase", "m": "matchonly", "q": "keepquotes", "D": "defer"}
+
+    def flag(c: str) -> None:
+        if c in simple:
+            f[simple[c]] = True
+        elif c == "n":
             rx.negate = True
-        elif c == "f":
-            f["nofoldcase"] = True
         elif c == "b":
             rx.basic = True
         elif c in ("s", "d", "a"):
@@ -249,16 +278,11 @@ def parse_regex(name: str, mclass: str, text: str) -> tuple[Parsed, RegexArgs]:
                 rx.delim = value
             else:
                 f["app"] = value
-        elif c == "m":
-            f["matchonly"] = True
-        elif c == "q":
-            f["keepquotes"] = True
         elif c == "S":
             cur.pos += 1
             f["spacesub"] = cur.char()
-        elif c == "D":
-            f["defer"] = True
-        cur.skip_word()
+
+    scan_flags(cur, flag)
     rx.pattern = cur.rest()
     return out, rx
 
@@ -352,25 +376,11 @@ def parse_dns(name: str, mclass: str, text: str) -> tuple[Parsed, DnsArgs]:
     f = out.fields
     dns = DnsArgs()
     cur = Cursor(text)
-    while True:
-        cur.skip_spaces()
-        if cur.char() != "-":
-            break
-        cur.pos += 1
-        c = cur.char()
-        simple = {"A": "append", "f": "nofoldcase", "m": "matchonly", "o": "optional",
-                  "q": "keepquotes", "t": "nodefer"}
-        if c in simple:
-            f[simple[c]] = True
-        elif c == "N":
-            f["inclnull"] = True
-            f["try0null"] = False
-        elif c == "O":
-            f["try1null"] = False
-        elif c in ("a", "T"):
-            cur.pos += 1
-            f["app" if c == "a" else "tapp"] = cur.word()
-        elif c in ("B", "R"):
+
+    def flag(c: str) -> None:
+        if common_flag(c, cur, f):
+            return
+        if c in ("B", "R"):
             cur.pos += 1
             cur.skip_spaces()
             value = cur.up_to_blank()
@@ -380,16 +390,12 @@ def parse_dns(name: str, mclass: str, text: str) -> tuple[Parsed, DnsArgs]:
                 dns.rtype = value.upper()
             else:
                 out.errors.append(f"dns map {name}: wrong type {value}")
-        elif c == "d":
-            cur.pos += 1
-            f["timeout"] = seconds(cur.up_to_blank())
         elif c == "r":
             f["retry"] = atoi(cur.after_spaces())
         elif c == "Z":
             dns.sizelimit = atoi(cur.after_spaces())
-        elif c == "z":
-            f["coldelim"] = coldelim(cur)
-        cur.skip_word()
+
+    scan_flags(cur, flag)
     if dns.rtype is None:
         out.errors.append(f"dns map {name}: missing -R type")
     return out, dns

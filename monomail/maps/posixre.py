@@ -29,8 +29,8 @@ ESCAPES = {
 }
 
 ERR_PAREN = "Unmatched ( or \\("
-ERR_RPAREN = "Unmatched ) or \\)"
 ERR_BRACKET = "Unmatched [, [^, [:, [., or [="
+ERR_BADPAT = "Invalid regular expression"
 ERR_BRACE = "Unmatched \\{"
 ERR_BADBR = "Invalid content of \\{\\}"
 ERR_BADRPT = "Invalid preceding regular expression"
@@ -58,6 +58,7 @@ class _Translator:
     groups: int = 0
     closed: set[int] = field(default_factory=set)
     open_groups: list[tuple[int, int]] = field(default_factory=list)  # (group no, out index)
+    closed_before: list[set[int]] = field(default_factory=list)  # `closed` at each open group
     atom_start: int | None = None    # out index where the last quantifiable piece begins
     quantified: bool = False
 
@@ -78,7 +79,7 @@ class _Translator:
         self.out.append(text)
 
     def repeat(self, text: str) -> None:
-        if self.atom_start is None:
+        if self.atom_start is None or (self.quantified and not self.extended):
             raise PosixRegexError(ERR_BADRPT)
         if self.quantified:
             inner = "".join(self.out[self.atom_start:])
@@ -92,13 +93,28 @@ class _Translator:
 
     # -- pieces -------------------------------------------------------------------------
 
-    def interval(self, closing: str) -> str:
-        """After '{' (or '\\{'): m, m, ,n or m,n up to the closing brace."""
-        end = self.pattern.find(closing, self.pos)
-        if end < 0:
-            raise PosixRegexError(ERR_BRACE)
-        body = self.pattern[self.pos:end]
-        self.pos = end + len(closing)
+    def interval(self) -> str:
+        """After '{' (or '\\{'): m, m, ,n or m,n up to the closing brace.
+
+        The closing brace is found token by token, as glibc does: an escaped
+        character never closes an extended interval, and only '\\}' closes a basic one.
+        """
+        p, i = self.pattern, self.pos
+        while True:
+            if i >= len(p):
+                raise PosixRegexError(ERR_BRACE)
+            if p[i] == "\\":
+                if not self.extended and p[i + 1:i + 2] == "}":
+                    end, after = i, i + 2
+                    break
+                i += 2
+                continue
+            if self.extended and p[i] == "}":
+                end, after = i, i + 1
+                break
+            i += 1
+        body = p[self.pos:end]
+        self.pos = after
         m = re.fullmatch(r"(\d*)(,?)(\d*)", body)
         if m is None or (m.group(1) == "" and m.group(2) == ""):
             raise PosixRegexError(ERR_BADBR)
@@ -119,6 +135,8 @@ class _Translator:
         negate = self.peek() == "^"
         if negate:
             self.pos += 1
+        if self.pos >= n:
+            raise PosixRegexError(ERR_BADPAT)
         parts: list[str] = []
         first = True
         while True:
@@ -129,21 +147,28 @@ class _Translator:
                 self.pos += 1
                 break
             first = False
-            start = self._bracket_element(parts)
-            if start is None:
-                continue
-            if self.peek() == "-" and self.peek(1) not in ("]", ""):
+            kind, start = self._bracket_element(parts)
+            if self.peek() == "-" and self.peek(1) != "]":
+                if kind in ("class", "equiv"):
+                    raise PosixRegexError(ERR_RANGE)
+                if self.peek(1) == "":
+                    raise PosixRegexError(ERR_BRACKET)
                 self.pos += 1
-                end = self._bracket_element(None)
-                if end is None or ord(end) < ord(start):
+                end_kind, end = self._bracket_element(None)
+                if end_kind in ("class", "equiv") or ord(end) < ord(start):
+                    raise PosixRegexError(ERR_RANGE)
+                if self.peek() == "-" and self.peek(1) != "]":
                     raise PosixRegexError(ERR_RANGE)
                 parts.append(f"{_char_in_class(start)}-{_char_in_class(end)}")
-            else:
+            elif kind != "class":
                 parts.append(_char_in_class(start))
         return "[" + ("^" if negate else "") + "".join(parts) + "]"
 
-    def _bracket_element(self, parts: list[str] | None) -> str | None:
-        """One element: a character (returned) or a [:class:] (added to parts, None returned)."""
+    def _bracket_element(self, parts: list[str] | None) -> tuple[str, str]:
+        """One element: ("char" | "coll" | "equiv", the character) or ("class", "").
+
+        A [:class:] is added to parts directly; classes and [=x=] cannot bound a range.
+        """
         p = self.pattern
         if p[self.pos] == "[" and self.peek(1) in (":", ".", "="):
             kind = p[self.pos + 1]
@@ -153,18 +178,17 @@ class _Translator:
             name = p[self.pos + 2:end]
             self.pos = end + 2
             if kind == ":":
-                if parts is None:
-                    raise PosixRegexError(ERR_RANGE)
                 if name not in CLASSES:
                     raise PosixRegexError(ERR_CTYPE)
-                parts.append(CLASSES[name])
-                return None
+                if parts is not None:
+                    parts.append(CLASSES[name])
+                return "class", ""
             if len(name) != 1:
                 raise PosixRegexError(ERR_COLLATE)
-            return name
+            return ("coll" if kind == "." else "equiv"), name
         c = p[self.pos]
         self.pos += 1
-        return c
+        return "char", c
 
     def escape(self) -> None:
         """A backslash outside brackets (ERE meaning; BRE operators are handled by the caller)."""
@@ -185,13 +209,20 @@ class _Translator:
         else:
             self.atom(re.escape(c))
 
+    def alternative(self) -> None:
+        """'|': groups closed in earlier branches cannot be referred to (glibc's rule)."""
+        self.closed = set(self.closed_before[-1]) if self.closed_before else set()
+        self.no_atom("|")
+
     def open_group(self) -> None:
+        self.closed_before.append(set(self.closed))
         self.groups += 1
         self.open_groups.append((self.groups, len(self.out)))
         self.no_atom("(")
 
     def close_group(self) -> None:
         number, start = self.open_groups.pop()
+        self.closed_before.pop()
         self.closed.add(number)
         self.out.append(")")
         self.atom_start = start
@@ -221,13 +252,13 @@ class _Translator:
             elif c == ")" and self.open_groups:
                 self.close_group()
             elif c == "|":
-                self.no_atom("|")
+                self.alternative()
             elif c in "*+?":
                 self.repeat(c)
             elif c == "{":
                 if self.at_branch_start():
                     raise PosixRegexError(ERR_BADRPT)
-                self.repeat(self.interval("}"))
+                self.repeat(self.interval())
             elif c == "^":
                 self.no_atom("^")
             elif c == "$":
@@ -252,20 +283,20 @@ class _Translator:
                 elif op == ")":
                     self.pos += 1
                     if not self.open_groups:
-                        raise PosixRegexError(ERR_RPAREN)
+                        raise PosixRegexError(ERR_PAREN)
                     self.close_group()
                 elif op == "|":
                     self.pos += 1
-                    self.no_atom("|")
+                    self.alternative()
                     start_of_re = True
                 elif op in ("+", "?"):
                     self.pos += 1
                     self.repeat(op)
                 elif op == "{":
                     self.pos += 1
-                    if self.at_branch_start():
+                    if self.at_branch_start() or self.quantified:
                         raise PosixRegexError(ERR_BADRPT)
-                    self.repeat(self.interval("\\}"))
+                    self.repeat(self.interval())
                 else:
                     self.escape()
             elif c == "[":
@@ -277,7 +308,6 @@ class _Translator:
                     self.repeat("*")
             elif c == "^" and was_start:
                 self.no_atom("^")
-                start_of_re = True
             elif c == "$" and self._bre_end():
                 self.no_atom("\\Z")
             elif c == ".":

@@ -4,8 +4,8 @@
 an error but still enters the map (an illegal flag, a missing file name, a bad
 pattern, an unknown sequence member), `MapConfigError` carries the messages and the
 map sendmail would have entered (`.map`; possibly not `valid`, in which case its
-lookups find nothing, as sendmail's do).  `build_maps(specs)` does a whole cf in
-order and adds the maps sendmail defines by itself (host, aliases).
+lookups find nothing, as sendmail's do).  `default_specs` names the maps sendmail
+defines by itself (host, aliases); the cf parser builds them after the K lines.
 """
 
 from __future__ import annotations
@@ -54,12 +54,10 @@ class MapConfigError(ConfigError):
         self.map = map
 
 
-def _finish(spec: MapSpec, parsed: Parsed, factory: Callable[[MapOptions, bool], Map],
-            extra_errors: Iterable[str] = ()) -> Map:
+def _finish(spec: MapSpec, parsed: Parsed, factory: Callable[[MapOptions, bool], Map]) -> Map:
     new_map = factory(parsed.options(spec.name, spec.mclass), parsed.ok)
-    errors = parsed.errors + list(extra_errors)
-    if errors:
-        raise MapConfigError(spec.where, errors, new_map)
+    if parsed.errors:
+        raise MapConfigError(spec.where, parsed.errors, new_map)
     return new_map
 
 
@@ -118,28 +116,3 @@ def default_specs(config_level: int, alias_sources: Iterable[str]) -> list[MapSp
         specs.append(MapSpec("aliases.files", "null", "", ""))
     specs.append(MapSpec("aliases", "switch", "aliases", ""))
     return specs
-
-
-def build_maps(specs: Iterable[MapSpec], *, config_level: int = 10, blank_sub: str = " ",
-               alias_sources: Iterable[str] = ("files",)) -> tuple[dict[str, Map], list[str]]:
-    """Every K line in cf order, then sendmail's defaults; returns the maps and the errors.
-
-    Errors are "where: message" lines as sendmail prints them; a map with errors is
-    still defined when sendmail would define it.
-    """
-    maps: dict[str, Map] = {}
-    errors: list[str] = []
-    specs = list(specs) + default_specs(config_level, alias_sources)
-    for spec in specs:
-        if spec.where == "" and find_map(maps, spec.name) is not None:
-            continue
-        try:
-            maps[spec.name] = build_map(spec, known=maps, blank_sub=blank_sub)
-        except MapConfigError as exc:
-            errors.extend(f"{spec.where}: {m}" if spec.where else m for m in exc.messages)
-            if exc.map is not None:
-                maps[spec.name] = exc.map
-        except ConfigError as exc:
-            errors.append(str(exc))
-    return maps, errors
-

@@ -73,6 +73,7 @@ class ResolverConfig:
     ndots: int = 1
     dnsrch: bool = True       # RES_DNSRCH: walk the search list
     defnames: bool = True     # RES_DEFNAMES: qualify single labels
+    notldquery: bool = False  # RES_NOTLDQUERY: never ask for a single label as it is
 
     @classmethod
     def from_resolv_conf(cls, path: str = "/etc/resolv.conf") -> "ResolverConfig":
@@ -133,7 +134,7 @@ class StubResolver:
         """res_query: the name exactly as given (a final dot is optional)."""
         try:
             qname = dns.name.from_text(name.encode("latin-1", "replace"), dns.name.root)
-            request = dns.message.make_query(qname, rdtype)
+            request = dns.message.make_query(qname, dns.rdatatype.RdataType.make(rdtype))
         except (dns.exception.DNSException, ValueError):
             return Reply(herrno=NO_RECOVERY)
         return self._send(request)
@@ -179,7 +180,7 @@ class StubResolver:
                     break
                 if not dnsrch:
                     break
-        if (dots or not searched) and not (tried_as_is or root_on_list):
+        if (dots or not searched or not conf.notldquery) and not (tried_as_is or root_on_list):
             last = self.querydomain(name, None, rdtype)
             if last.ok:
                 return last
@@ -199,9 +200,7 @@ class StubResolver:
         for _ in range(max(1, conf.attempts)):
             for server in conf.nameservers:
                 try:
-                    response, _tcp = dns.query.udp_with_fallback(
-                        request, server, timeout=conf.timeout, port=conf.port,
-                        ignore_unexpected=True, one_rr_per_rrset=True)
+                    response = self._exchange(request, server)
                 except dns.exception.Timeout:
                     reached = True
                     continue
@@ -216,6 +215,19 @@ class StubResolver:
         if servfail is not None:
             return Reply(herrno=TRY_AGAIN, servfail=True)
         return Reply(herrno=TRY_AGAIN, refused=not reached)
+
+    def _exchange(self, request: dns.message.Message, server: str) -> dns.message.Message:
+        """One UDP exchange (TCP if truncated) on a connected socket, as the C resolver does,
+        so that a port with no server is refused at once instead of timing out."""
+        conf = self.config
+        family = socket.AF_INET6 if ":" in server else socket.AF_INET
+        with socket.socket(family, socket.SOCK_DGRAM) as sock:
+            sock.connect((server, conf.port))
+            sock.setblocking(False)  # dnspython waits with select() on sockets it is given
+            response, _tcp = dns.query.udp_with_fallback(
+                request, server, timeout=conf.timeout, port=conf.port, udp_sock=sock,
+                ignore_unexpected=True, one_rr_per_rrset=True)
+        return response
 
     @staticmethod
     def _classify(response: dns.message.Message) -> Reply:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from monomail.sysexits import EX_NOTFOUND, EX_OK, EX_TEMPFAIL
+from monomail.sysexits import EX_OK, EX_TEMPFAIL
 
-from .base import Map, MapContext, MapOptions, lower_ascii
+from .base import SM_NOTFOUND, Map, MapContext, MapOptions, lower_ascii
 
 MAXMAPSTACK = 12
 
@@ -82,7 +82,7 @@ class SequenceMap(Map):
             tempfail = tempfail or status == EX_TEMPFAIL
         if tempfail:
             return None, EX_TEMPFAIL
-        return None, EX_NOTFOUND if status == EX_OK else status
+        return None, SM_NOTFOUND if status == EX_OK else status
 
 
 class SwitchMap(SequenceMap):

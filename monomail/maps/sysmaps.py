@@ -129,7 +129,7 @@ class ProgramMap(Map):
             proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                   check=False, **self._run_as(ctx))  # type: ignore[call-overload]
         except OSError as exc:
-            ctx.message(f"{argv[0]}: cannot exec: {os.strerror(exc.errno or errno.ENOENT)}")
+            # sendmail's child reports this on the pipe it is about to read, so nobody sees it
             transient = exc.errno in (errno.EAGAIN, errno.ENOMEM, errno.EMFILE, errno.ENFILE)
             return None, EX_OSERR if transient else EX_CONFIG
         if proc.returncode < 0:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from monomail.sysexits import EX_NOTFOUND, EX_OK, EX_UNAVAILABLE
+from monomail.sysexits import EX_OK, EX_UNAVAILABLE
 
-from .base import MAXLINE, MAXNAME, SPACES, Map, MapContext, MapOptions, equal_ignore_case
+from .base import (MAXLINE, MAXNAME, SM_NOTFOUND, SPACES, Map, MapContext, MapOptions,
+                   equal_ignore_case)
 
 WHITE_DELIMS = "\n\t "
 
@@ -128,6 +129,6 @@ class TextMap(Map):
             if column is not None and equal_ignore_case(search, column):
                 value = get_column(line, self.valcol, delim)
                 if value is None:
-                    return None, EX_NOTFOUND
+                    return None, SM_NOTFOUND
                 return self.answer(key, value, args), EX_OK
-        return None, EX_NOTFOUND
+        return None, SM_NOTFOUND

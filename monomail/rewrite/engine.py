@@ -19,6 +19,7 @@ from .tokens import (CALLSUBR, CANONHOST, CANONNET, CANONUSER, HOSTBEGIN, HOSTEN
                      LOOKUPBEGIN, LOOKUPEND, MACRODEXPAND, MATCHREPL, MAXATOM, MAXRWSETS)
 
 MAX_RULE_RECURSION = 50
+CACHE_LIMIT = 100_000
 MAX_SUBR = 16
 MAX_MAP_ARGS = 10
 
@@ -32,6 +33,8 @@ class Rewriter:
             tuple(compile_rule(r) for r in rules) if rules else None
             for rules in config.rules
         ]
+        self._cache: dict[tuple, tuple[tuple[str, ...], int, tuple]] = {}
+        self._ruleset_refs: dict[str, int] = {}
 
     def ruleset_name(self, number: int) -> str:
         return self.config.ruleset_names.get(number) or str(number)
@@ -49,9 +52,30 @@ class Rewriter:
             env.syserr(f"rewrite: excessive recursion (max {MAX_RULE_RECURSION}), "
                        f"ruleset {name}")
             return ex.EX_CONFIG
-        status = self._run(pvp, ruleset, name, env, reclevel + 1, maxatom)
         if env.trace is not None:
+            status = self._run(pvp, ruleset, name, env, reclevel + 1, maxatom)
             env.trace("%-16.16s returns:%s" % (name, env.printav(pvp)))
+            return status
+        return self._run_cached(pvp, ruleset, name, env, reclevel, maxatom)
+
+    def _run_cached(self, pvp: list[str], ruleset: int, name: str, env: RewriteEnv,
+                    reclevel: int, maxatom: int) -> int:
+        """Rulesets are pure functions of their input unless they look at a map, a
+        run-time macro or say something: such runs are remembered and replayed."""
+        key = (ruleset, reclevel, maxatom, *pvp)
+        hit = self._cache.get(key)
+        if hit is not None and env.macros_unchanged(hit[2]):
+            pvp[:] = hit[0]
+            env.macro_reads.extend(hit[2])
+            return hit[1]
+        mark, reads = env.side_effects, len(env.macro_reads)
+        status = self._run(pvp, ruleset, name, env, reclevel + 1, maxatom)
+        if env.side_effects == mark and env.classes_pristine:
+            if len(self._cache) >= CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[key] = (tuple(pvp), status, tuple(env.macro_reads[reads:]))
+        if reclevel == 0:
+            env.macro_reads.clear()
         return status
 
     def _run(self, pvp: list[str], ruleset: int, name: str, env: RewriteEnv,
@@ -61,10 +85,12 @@ class Rewriter:
             return ex.EX_OK
         rstat = ex.EX_OK
         idx = 0
+        nrules = len(rules)
         loopcount = 0
-        low = [lower(t) for t in pvp]
+        low = [t.lower() if t.isascii() else lower(t) for t in pvp]
         present = set(low)
-        while idx < len(rules):
+        in_class, macro_value, join = env.in_class, env.macro_value, env.join_phrase
+        while idx < nrules:
             if pvp and pvp[0][:1] == CANONNET:
                 break
             rule = rules[idx]
@@ -73,9 +99,12 @@ class Rewriter:
                 env.syserr(f"554 5.3.5 Infinite loop in ruleset {name}, rule {idx + 1}")
                 break
             mlist = None
-            if rule.required <= present:
-                mlist = match(rule.ops, pvp, low, env.in_class, env.macro_value,
-                              env.join_phrase)
+            anchor = rule.anchor
+            if rule.required <= present and (anchor is None or (low and low[0] == anchor)):
+                if rule.fast is not None:
+                    mlist = rule.fast(pvp, low, in_class, macro_value, join)
+                else:
+                    mlist = match(rule.ops, pvp, low, in_class, macro_value, join)
             if mlist is None:
                 idx += 1
                 loopcount = 0
@@ -88,20 +117,23 @@ class Rewriter:
                 loopcount = 0
             elif rhs and rhs[0] == CANONHOST:
                 rhs = rhs[1:]
-                nxt = len(rules)
+                nxt = nrules
             npvp = self._substitute(rhs, mlist, pvp, name, env, maxatom)
             if isinstance(npvp, int):
                 return npvp
-            status = self._lookups(npvp, env, maxatom)
-            if status.error is not None:
-                return status.error
-            if status.tempfail:
-                rstat = ex.EX_TEMPFAIL
-            sub = self.callsubr(npvp, reclevel, env)
-            if rstat == ex.EX_OK or sub == ex.EX_TEMPFAIL:
-                rstat = sub
+            joined = "".join(npvp)
+            if HOSTBEGIN in joined or LOOKUPBEGIN in joined:
+                status = self._lookups(npvp, env, maxatom)
+                if status.error is not None:
+                    return status.error
+                if status.tempfail:
+                    rstat = ex.EX_TEMPFAIL
+            if CALLSUBR in joined:
+                sub = self.callsubr(npvp, reclevel, env)
+                if rstat == ex.EX_OK or sub == ex.EX_TEMPFAIL:
+                    rstat = sub
             pvp[:] = npvp
-            low = [lower(t) for t in pvp]
+            low = [t.lower() if t.isascii() else lower(t) for t in pvp]
             present = set(low)
             idx = nxt
         return rstat
@@ -130,9 +162,9 @@ class Rewriter:
                 out.extend(tokens)
             else:
                 out.append(tok)
-            if len(out) >= maxatom:
-                env.syserr("554 5.3.0 rewrite: expansion too long")
-                return ex.EX_DATAERR
+        if len(out) > maxatom:
+            env.syserr("554 5.3.0 rewrite: expansion too long")
+            return ex.EX_DATAERR
         return out
 
     def _lookups(self, npvp: list[str], env: RewriteEnv, maxatom: int) -> "_LookupStatus":
@@ -172,6 +204,8 @@ class Rewriter:
                 default: list[str] | None, env: RewriteEnv,
                 result: "_LookupStatus") -> list[str]:
         handle = env.map(mapname)
+        if not getattr(handle, "pure", False):
+            env.side_effects += 1
         if handle is None:
             env.syserr(f"554 5.3.0 rewrite: map {mapname} not found")
         spacesub = handle.spacesub if handle is not None else ""
@@ -232,7 +266,15 @@ class Rewriter:
         """sendmail's strtorwset in find mode: a number below 100 or a known name.
 
         With `syserr`, malformed names are reported in sendmail's words."""
-        report = syserr or (lambda message: None)
+        known = self._ruleset_refs.get(text)
+        if known is not None:
+            return known
+        number = self._find_ruleset(text, syserr or (lambda message: None))
+        if number >= 0:
+            self._ruleset_refs[text] = number
+        return number
+
+    def _find_ruleset(self, text: str, report: Callable[[str], None]) -> int:
         text = text.lstrip(" \t\n\r\x0b\x0c")
         if text[:1] and not text[0].isascii():
             report(f'invalid ruleset name: "{text[:20]}"')

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from monomail import sysexits as ex
 from monomail.config.classes import ClassTable
-from monomail.config.mapspec import MapSpec
 from monomail.config.model import Config
 from monomail.dsn.status import is_enhanced
 from .addrutil import cataddr, lower
@@ -50,7 +49,9 @@ class RewriteEnv:
         self.trace: Sink | None = out if trace else None
         self.to: str | None = None  # sendmail's e_to: the address errors are about
         self.exit_status = config.exit_status  # sendmail's ExitStat
-        self._maps: dict[str, "Map | None"] = {}
+        self.side_effects = 0  # bumped by output and lookups in maps outside our control
+        self.macro_reads: list[tuple[int, str | None]] = []
+        self.classes_pristine = True  # false once a class differs from the cf's
         self._hosts = hosts
 
     # --- output, the way sendmail's err.c formats it in test mode
@@ -64,13 +65,16 @@ class RewriteEnv:
         return xputs(s, self.macname)
 
     def say(self, text: str) -> None:
+        self.side_effects += 1
         self.out(text)
 
     def usrerr(self, message: str, to: str | None = None) -> None:
         """A user error: the reply code is dropped, the address named for 5xx/4xx ones."""
+        self.side_effects += 1
         self.out(format_error(message, to if to is not None else self.to))
 
     def syserr(self, message: str) -> None:
+        self.side_effects += 1
         self.out(format_error(message if message[:3].isdigit() else "554 " + message, None))
         if self.exit_status == ex.EX_OK:
             self.exit_status = ex.EX_SOFTWARE
@@ -81,13 +85,22 @@ class RewriteEnv:
             self.exit_status = status
 
     def message(self, text: str) -> None:
+        self.side_effects += 1
         self.out(text)
 
     # --- macros and classes
     def macro_value(self, mid: int) -> str | None:
-        return self.macros.get(mid)
+        """A macro read while rewriting: remembered, so cached results can be checked."""
+        value = self.macros.get(mid)
+        self.macro_reads.append((mid, value))
+        return value
+
+    def macros_unchanged(self, reads: tuple[tuple[int, str | None], ...]) -> bool:
+        macros = self.macros
+        return all(macros.get(mid) == value for mid, value in reads)
 
     def macro(self, name: str) -> str | None:
+        self.side_effects += 1
         return self.macros.get(self._mid(name))
 
     def define_macro(self, name: str, value: str | None) -> None:
@@ -119,32 +132,26 @@ class RewriteEnv:
         if self._hosts is None:
             from monomail.maps.hostlookup import HostLookup
             opts = self.config.options
+            fallback = opts.get("FallbackMXhost")
+            resolver = opts.get("ResolverOptions") or {}
             self._hosts = HostLookup(
                 service_switch_file=str(opts.get("ServiceSwitchFile") or
                                         "/etc/mail/service.switch"),
-                hosts_file=str(opts.get("HostsFile") or "/etc/hosts"))
+                hosts_file=str(opts.get("HostsFile") or "/etc/hosts"),
+                has_wildcard_mx=bool(resolver.get("HasWildcardMX")),
+                work_around_broken_aaaa=bool(resolver.get("WorkAroundBrokenAAAA")),
+                dont_expand_cnames=bool(opts.get("DontExpandCnames")),
+                try_null_mx_list=bool(opts.get("TryNullMXList")),
+                fallback_mx_hosts=[str(fallback)] if fallback else None,
+                config_level=self.config.level,
+                my_hostname=self.macros.get(ord("j"), ""))
         return self._hosts
 
     def map(self, name: str) -> "Map | None":
-        if name not in self._maps:
-            self._maps[name] = self._build_map(name)
-        return self._maps[name]
+        from monomail.maps.registry import find_map
+        return find_map(self.config.maps, name)
 
     get_map = map
-
-    def _build_map(self, name: str) -> "Map | None":
-        from monomail.config.errors import ConfigError
-        from monomail.maps.registry import build_map
-        spec = self.config.maps.get(name)
-        if spec is None and name == "host":
-            spec = MapSpec("host", "host", "-a. -D" if self.config.level >= 2 else "", "")
-        if spec is None:
-            return None
-        try:
-            return build_map(spec)
-        except ConfigError as exc:
-            self.syserr(str(exc))
-            return None
 
     def lookup_map(self, handle: "Map", key: str, args: list[str]) -> tuple[str | None, int]:
         from monomail.config.errors import ConfigError

@@ -27,8 +27,10 @@ class CompiledRule:
 
     ops: tuple[tuple[int, object], ...]
     required: frozenset[str]
+    anchor: str | None  # the literal the first token must be, when the LHS starts with one
     rhs: tuple[str, ...]
     line: int
+    fast: Callable[..., "list | None"] | None = None  # generated matcher (matchgen)
 
 
 def compile_rule(rule: Rule) -> CompiledRule:
@@ -43,7 +45,10 @@ def compile_rule(rule: Rule) -> CompiledRule:
             ops.append((kind, ord(tok[1]) if len(tok) > 1 else 0))
         else:
             ops.append((kind, None))
-    return CompiledRule(tuple(ops), frozenset(required), rule.rhs, rule.line)
+    from .matchgen import generate
+    anchor = ops[0][1] if ops and ops[0][0] == LIT else None
+    return CompiledRule(tuple(ops), frozenset(required), anchor, rule.rhs,  # type: ignore[arg-type]
+                        rule.line, generate(tuple(ops)))
 
 
 InClass = Callable[..., bool]
@@ -89,7 +94,7 @@ def match(ops: tuple[tuple[int, object], ...], av: list[str], low: list[str],
                 else:
                     mlist.append(entry)
             elif kind == DMACRO:
-                ai, ok = _match_macro(ai, av, macro(arg))
+                ai, ok = match_macro(ai, av, macro(arg))
         if ok:
             ri += 1
             continue
@@ -135,7 +140,7 @@ def _extend_class(entry: list[int], ai: int, av: list[str], mid: object,
     return -1
 
 
-def _match_macro(ai: int, av: list[str], value: str | None) -> tuple[int, bool]:
+def match_macro(ai: int, av: list[str], value: str | None) -> tuple[int, bool]:
     """$&x on a LHS: the macro's text must be spelled by the next tokens."""
     if value is None:
         return ai, True

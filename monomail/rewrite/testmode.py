@@ -13,6 +13,7 @@ from .env import RewriteEnv
 from .parseaddr import RF_HEADERADDR, RF_SENDERADDR, invalidaddr, parseaddr
 from .prescan import prescan
 from .remotename import remotename
+from monomail.maps.mxlist import NULLMX
 
 SPACES = " \t\n\r\x0b\x0c"
 
@@ -77,6 +78,7 @@ class TestSession:
                 text = translate_dollars(line[end:], names, self.config.level, self.env.syserr)
                 for word in expand(text, self.env.macro_value, self.env.syserr).split():
                     self.env.classes.add(mid, word)
+                self.env.classes_pristine = False
         elif kind == "":
             self.write("Usage: .[DC]macro value(s)\n")
         else:
@@ -303,13 +305,15 @@ def cmd_map(s: TestSession, arg: str) -> None:
     if not key and " " not in arg and "\t" not in arg:
         s.write("No key specified\n")
         return
-    handle = s.env.map(name) if name in s.config.maps or name == "host" else None
+    handle = s.env.map(name)
     if handle is None:
         s.write(f'Map named "{name}" not found\n')
         return
+    if not handle.open(s.env):
+        s.write(f'Map named "{name}" not open\n')
+        return
     s.write(f"map_lookup: {name} ({key}) ")
-    value, status = handle.lookup_raw(key, [key], s.env) if hasattr(handle, "lookup_raw") \
-        else handle.lookup(key, [key], s.env)
+    value, status = handle.lookup_raw(key, [key], s.env)
     if value is None:
         s.write(f"no match ({status})\n")
     else:
@@ -320,17 +324,20 @@ def cmd_canon(s: TestSession, arg: str) -> None:
     if not arg:
         s.write("Usage: /canon address\n")
         return
-    name, _status = s.env.hosts.canon(arg, s.env.macro("m"))
-    s.write(f"getcanonname({arg}) returns {name if name is not None else arg}\n")
+    answer = s.env.hosts.getcanonname(arg, s.env.macro("m"), report=s.env.message)
+    s.write(f"getcanonname({arg}) returns {answer.name}\n")
 
 
 def cmd_mx(s: TestSession, arg: str) -> None:
     if not arg:
         s.write("Usage: /mx address\n")
         return
-    hosts = s.env.hosts.mx(arg)
-    s.write(f"getmxrr({arg}) returns {-1 if hosts is None else len(hosts)} value(s):\n")
-    for host in hosts or ():
+    answer = s.env.hosts.getmxrr(arg, s.env.macro("m"), tryfallback=True)
+    if answer.count == NULLMX:
+        s.write(f"getmxrr({arg}) returns null MX (See RFC7505)\n")
+    else:
+        s.write(f"getmxrr({arg}) returns {answer.count} value(s):\n")
+    for host in answer.hosts[:max(answer.count, 0)]:
         s.write(f"\t{host}\n")
 
 
