@@ -148,7 +148,7 @@ def parse_cf(path: str, text: str | None = None, identity: Identity | None = Non
 def set_identity(state: ParseState, me: Identity) -> None:
     """The macros and classes sendmail defines from the host name before the cf."""
     from monomail import __version__
-    state.macros[ord("v")] = __version__
+    state.macros[ord("v")] = state.macros[ord("Z")] = __version__
     state.macros[ord("w")] = state.macros[ord("j")] = me.canonical
     state.classes.add(ord("w"), me.canonical)
     if me.domain:

@@ -21,9 +21,22 @@ class Identity:
         return tail if dot and tail else None
 
 
+def _startup_lookup(name: str) -> None:
+    """sendmail asks for our name's IPv6 address first; a temporary failure there is
+    the h_errno later host lookups of `[junk]` still see, so it is recorded."""
+    from monomail.maps.resolver import HOST_NOT_FOUND, TRY_AGAIN, note_herrno
+    try:
+        socket.getaddrinfo(name, None, socket.AF_INET6)
+    except socket.gaierror as exc:
+        note_herrno(TRY_AGAIN if exc.errno == socket.EAI_AGAIN else HOST_NOT_FOUND)
+    except OSError:
+        note_herrno(TRY_AGAIN)
+
+
 def local_identity() -> Identity:
     """sendmail's myhostname(): gethostname(), then the resolver's canonical name."""
     name = socket.gethostname() or "localhost"
+    _startup_lookup(name)
     try:
         canonical, aliases, addrs = socket.gethostbyname_ex(name)
     except OSError:

@@ -73,11 +73,12 @@ class MacroNames:
                 syserr(f"Invalid macro/class character {ch}")
             end += 1
         mbuf = "".join(name)
-        if end >= len(text):
-            syserr(f"Unbalanced {{ on {mbuf}")
-            return 0, end
-        if text[end] != "}":
-            syserr(f"Macro/class name ({{{mbuf}}}) too long ({MAXMACNAMELEN} chars max)")
+        if end >= len(text) or text[end] != "}":
+            if end >= len(text):
+                syserr(f"Unbalanced {{ on {mbuf}")
+            else:
+                syserr(f"Macro/class name ({{{mbuf}}}) too long ({MAXMACNAMELEN} chars max)")
+            syserr("Unable to assign macro/class ID (mid = 0xffffffff)")
             return 0, end
         if len(mbuf) == 1 and mbuf >= " ":
             return ord(mbuf), end + 1

@@ -25,7 +25,7 @@ from .base import MAXNAME, lower_ascii
 from .hostsfile import (extract_canonname, hosts_file_name, read_service_switch,
                         shorten_hostname, system_host_sources)
 from .mxlist import NULLMX, SM_DEFAULT_TTL, MxAnswer, MxLookup
-from .resolver import (HOST_NOT_FOUND, MAXDNSRCH, NO_RECOVERY, TRY_AGAIN, Reply, ResolverConfig,
+from .resolver import (HOST_NOT_FOUND, h_errno, MAXDNSRCH, NO_RECOVERY, TRY_AGAIN, Reply, ResolverConfig,
                        StubResolver, rdata_name)
 from .textmap import fgets_lines
 
@@ -344,7 +344,7 @@ class HostLookup(MxLookup):
         try:
             address = ipaddress.ip_address(text)
         except ValueError:
-            return None, 0
+            return None, h_errno()
         herrno = HOST_NOT_FOUND
         for source, return_on_notfound in system_host_sources(self.nsswitch_file):
             if source == "files":

@@ -120,6 +120,21 @@ class ResolverConfig:
                     self.ndots = min(number, 15)
 
 
+_h_errno = [0]
+
+
+def h_errno() -> int:
+    """The resolver's last failure code, as C's global h_errno keeps it: sendmail reads it
+    even after calls that did not touch the resolver (a host map key like `[junk]`)."""
+    return _h_errno[0]
+
+
+def note_herrno(code: int) -> None:
+    """Record a failure the way the C library sets h_errno (successes leave it alone)."""
+    if code:
+        _h_errno[0] = code
+
+
 class StubResolver:
     """res_query / res_querydomain / res_search over dnspython."""
 
@@ -136,8 +151,11 @@ class StubResolver:
             qname = dns.name.from_text(name.encode("latin-1", "replace"), dns.name.root)
             request = dns.message.make_query(qname, dns.rdatatype.RdataType.make(rdtype))
         except (dns.exception.DNSException, ValueError):
+            note_herrno(NO_RECOVERY)
             return Reply(herrno=NO_RECOVERY)
-        return self._send(request)
+        reply = self._send(request)
+        note_herrno(reply.herrno)
+        return reply
 
     def querydomain(self, name: str, domain: str | None, rdtype: int) -> Reply:
         """res_querydomain: name.domain, or the name alone when there is no domain."""

@@ -10,16 +10,31 @@ from .tokens import MACROEXPAND
 
 MUST_QUOTE_CHARS = "@,;:\\()[].'"
 SPACES = " \t\n\r\x0b\x0c"
+BUFEND = 256  # sendmail's static buffer holds MAXNAME + 1 octets
+PUNT = "<" + MACROEXPAND + "g>"
+
+
+class _Punt(Exception):
+    """The template outgrew sendmail's buffer: sendmail then answers <$g>."""
 
 
 class _Cracker:
+    """The output buffer with sendmail's room accounting (buflim moves as closing
+    quotes, parens and angles are promised, and sendmail punts when it runs out)."""
+
     def __init__(self, addr: str) -> None:
         self.addr = addr
         self.buf: list[str] = []
         self.head = 0          # index in buf where the address part starts
         self.putg = False
+        self.buflim = BUFEND
+
+    def room(self) -> bool:
+        return len(self.buf) < self.buflim <= BUFEND
 
     def append(self, c: str) -> None:
+        if not self.room():
+            raise _Punt
         self.buf.append(c)
 
     def put_g(self) -> None:
@@ -31,8 +46,15 @@ class _Cracker:
             self.putg = True
 
 
-def crackaddr(addr: str, colon_ok: bool = False) -> str:  # noqa: C901 - mirrors sendmail
+def crackaddr(addr: str, colon_ok: bool = False) -> str:
     """Return the template for `addr` (internal form: `\\x81g` stands for $g)."""
+    try:
+        return _crack(addr, colon_ok)
+    except _Punt:
+        return PUNT
+
+
+def _crack(addr: str, colon_ok: bool) -> str:  # noqa: C901 - mirrors sendmail
     cr = _Cracker(addr)
     i = 0
     while i < len(addr) and addr[i] in SPACES:
@@ -63,7 +85,8 @@ def crackaddr(addr: str, colon_ok: bool = False) -> str:  # noqa: C901 - mirrors
             continue
         if c == '"' and cmtlev <= 0:
             qmode = not qmode
-            if copylev > 0:
+            if copylev > 0 and cr.room():
+                cr.buflim += -1 if realqmode else 1
                 realqmode = not realqmode
             continue
         if qmode:
@@ -72,20 +95,24 @@ def crackaddr(addr: str, colon_ok: bool = False) -> str:  # noqa: C901 - mirrors
             continue
         if c == "(":
             cmtlev += 1
-            realcmtlev += 1
-            if copylev <= 0:
-                if len(cr.buf) != cr.head:
-                    cr.append(" ")
-                cr.append(c)
-            copylev += 1
+            if cr.room():
+                cr.buflim -= 1
+                realcmtlev += 1
+                if copylev <= 0:
+                    if len(cr.buf) != cr.head:
+                        cr.append(" ")
+                    cr.append(c)
+                copylev += 1
         if cmtlev > 0:
             if c == ")":
                 cmtlev -= 1
                 copylev -= 1
-                realcmtlev -= 1
+                if cr.room():
+                    realcmtlev -= 1
+                    cr.buflim += 1
             continue
         elif c == ")":
-            if copylev > 0 and len(cr.buf) > cr.head:
+            if copylev > 0 and cr.room() and len(cr.buf) > cr.head:
                 cr.buf.pop()
         if c == "[":
             bracklev += 1
@@ -122,7 +149,10 @@ def crackaddr(addr: str, colon_ok: bool = False) -> str:  # noqa: C901 - mirrors
                 quoteit = True
             gotangle = True
             anglelev = 1
-            addangle = True
+            if cr.room():
+                if not addangle:
+                    cr.buflim -= 1
+                addangle = True
             del cr.buf[cr.head:]
             p = _copy_phrase(cr, addr, addrhead, p, start, quoteit, "<", whole_buf=True)
             copylev = 0
@@ -131,8 +161,11 @@ def crackaddr(addr: str, colon_ok: bool = False) -> str:  # noqa: C901 - mirrors
         if c == ">":
             if anglelev > 0:
                 anglelev -= 1
-                addangle = False
-            else:
+                if cr.room():
+                    if addangle:
+                        cr.buflim += 1
+                    addangle = False
+            elif cr.room():
                 if copylev > 0 and len(cr.buf) > cr.head:
                     cr.buf.pop()
                 quoteit = True
@@ -143,11 +176,12 @@ def crackaddr(addr: str, colon_ok: bool = False) -> str:  # noqa: C901 - mirrors
             continue
         if copylev <= 0:
             cr.put_g()
-    if realqmode:
-        cr.append('"')
-    cr.buf.extend(")" * max(realcmtlev, 0))
-    if addangle:
-        cr.append(">")
+    tail = ('"' if realqmode else "") + ")" * max(realcmtlev, 0) + (">" if addangle else "")
+    for ch in tail:
+        if len(cr.buf) < BUFEND:
+            cr.buf.append(ch)
+    if len(cr.buf) >= BUFEND:
+        raise _Punt
     return "".join(cr.buf)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Callable, TextIO
 
@@ -27,7 +28,7 @@ class TestSession:
         self.env = RewriteEnv(config, self._line, trace=True)
         self.rw = Rewriter(config)
         self.tryflags = 0
-        self.env.define_macro("addr_type", "e r")
+        define_session_macros(self.env)
 
     def _line(self, text: str) -> None:
         self.write(text + "\n")
@@ -99,7 +100,7 @@ class TestSession:
     def dump_ruleset(self, name: str) -> None:
         number = self.rw.find_ruleset(name, self.env.syserr)
         if number < 0:
-            self.write(f"Undefined ruleset {name}\n")
+            self.write(f"Undefined ruleset {_as_cut_by_strtorwset(name)}\n")
             return
         for rule in self.config.rules[number] or ():
             lhs = "".join(self.env.xputs(t) + " " for t in rule.lhs)
@@ -194,6 +195,35 @@ class TestSession:
                 self.write(f"== Ruleset {p} ({number}) status {status}\n")
             comma = p.find(",")
             p = p[comma + 1:] if comma >= 0 else ""
+
+
+def define_session_macros(env: RewriteEnv) -> None:
+    """What sendmail defines at start-up besides the host identity: the date, a queue
+    id, who runs it, the operation mode and the address type /tryflags changes."""
+    import pwd
+    from monomail.arpadate import arpadate
+    from monomail.queue.ids import queue_id
+    try:
+        user = pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        user = str(os.getuid())
+    env.define_macro("b", arpadate())
+    env.define_macro("i", queue_id())
+    env.define_macro("_", f"{user}@localhost")
+    env.define_macro("opMode", "t")
+    env.define_macro("addr_type", "e r")
+
+
+def _as_cut_by_strtorwset(text: str) -> str:
+    """sendmail's strtorwset writes NULs over the blanks after a ruleset name, so its
+    "Undefined ruleset" message shows the text only up to there."""
+    start = len(text) - len(text.lstrip(SPACES))
+    end = start
+    while end < len(text) and text[end].isascii() and (text[end].isalnum() or text[end] == "_"):
+        end += 1
+    if end > start and text[start].isalpha() and end < len(text) and text[end] in SPACES:
+        return text[:end]
+    return text
 
 
 HELP_VERSION_TAG = "#vers"
@@ -301,10 +331,11 @@ def cmd_map(s: TestSession, arg: str) -> None:
     if not arg:
         s.write("Usage: /map mapname key\n")
         return
-    name, key = _split_word(arg)
-    if not key and " " not in arg and "\t" not in arg:
+    cut = next((i for i, ch in enumerate(arg) if ch in SPACES), -1)
+    if cut < 0:
         s.write("No key specified\n")
         return
+    name, key = arg[:cut], arg[cut + 1:]
     handle = s.env.map(name)
     if handle is None:
         s.write(f'Map named "{name}" not found\n')
