@@ -22,7 +22,7 @@ import pytest
 from monomail.maps.base import SM_NOTFOUND
 from monomail.maps.hostlookup import (NULLMX, HostLookup, extract_canonname,
                                       read_service_switch, shorten_hostname, system_host_sources)
-from monomail.maps.resolver import (HOST_NOT_FOUND, NO_DATA, TRY_AGAIN, ResolverConfig,
+from monomail.maps.resolver import (HOST_NOT_FOUND, NO_DATA, TRY_AGAIN, note_herrno, ResolverConfig,
                                     StubResolver)
 from monomail.sysexits import (EX_NOHOST, EX_NOTFOUND, EX_OK, EX_TEMPFAIL, EX_UNAVAILABLE)
 from test_maps import Ctx, make
@@ -403,7 +403,10 @@ def test_host_map_addresses(server: FakeDNS, tmp_path: Path) -> None:
     assert host.lookup("[10.0.0.1]", ["x"], ctx) == ("mail.example.com.", EX_OK)
     assert host.lookup("[1.2.3.4]", ["x"], ctx) == ("ptr.example.org.", EX_OK)
     assert host.lookup_raw("[10.9.9.9]", ["x"], ctx) == (None, EX_NOHOST)
-    assert host.lookup_raw("[bogus]", ["x"], ctx) == (None, EX_UNAVAILABLE)
+    # no lookup happens for [bogus]: like sendmail, the status is the resolver's last one
+    assert host.lookup_raw("[bogus]", ["x"], ctx) == (None, EX_NOHOST)
+    note_herrno(TRY_AGAIN)
+    assert host.lookup_raw("[bogus2]", ["x"], ctx) == (None, EX_TEMPFAIL)
 
 
 # ---- bestmx and dns maps ---------------------------------------------------------------

@@ -57,9 +57,10 @@ def test_macro_name_errors() -> None:
     assert macro_name("{ab-c}", said.append) == "abc"
     assert macro_name("{abc", said.append) is None
     assert macro_name("{" + "a" * 30 + "}", said.append) is None
+    unassigned = "Unable to assign macro/class ID (mid = 0xffffffff)"
     assert said == ["Name required for macro/class", "Invalid macro/class character -",
-                    "Unbalanced { on abc", f"Macro/class name ({{{'a' * 25}}}) too long "
-                    "(25 chars max)"]
+                    "Unbalanced { on abc", unassigned, f"Macro/class name ({{{'a' * 25}}}) "
+                    "too long (25 chars max)", unassigned]
     ctx = Ctx()
     assert make("s macro").lookup_raw("", [""], ctx) == (None, EX_CONFIG)
 
