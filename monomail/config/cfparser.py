@@ -433,7 +433,8 @@ def blank_sub(state: ParseState) -> str:
 
 def default_maps(state: ParseState) -> None:
     """The maps sendmail defines itself when the cf has not (host, aliases)."""
-    from monomail.maps.registry import build_map, default_specs, find_map
+    from monomail.maps.registry import build_map, default_specs
+    from monomail.maps.seqmap import find_map
     for spec in default_specs(state.level, ("files",)):
         if find_map(state.maps, spec.name) is None:
             state.maps[spec.name] = build_map(spec, known=state.maps, blank_sub=blank_sub(state))

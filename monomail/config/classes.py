@@ -20,13 +20,34 @@ def stab_bucket(name: str, symtype: int = ST_CLASS) -> int:
     return h
 
 
+class _Members(dict):
+    """mid -> set of lowered words; an unknown class is empty (for generated matchers)."""
+
+    def __missing__(self, mid: int) -> frozenset[str]:
+        return frozenset()
+
+
+class _Prefixes(dict):
+    """mid -> every leading substring of every member, computed on first use."""
+
+    def __init__(self, members: dict[int, set[str]]) -> None:
+        super().__init__()
+        self._members = members
+
+    def __missing__(self, mid: int) -> frozenset[str]:
+        words = self._members.get(mid, ())
+        found = frozenset(w[:i] for w in words for i in range(1, len(w) + 1))
+        self[mid] = found
+        return found
+
+
 class ClassTable:
     """Class id -> set of lowered words, plus the symbol order of every word."""
 
     def __init__(self) -> None:
-        self._members: dict[int, set[str]] = {}
+        self._members: dict[int, set[str]] = _Members()
         self._order: dict[str, tuple[int, int, str]] = {}
-        self._prefixes: dict[int, frozenset[str]] = {}
+        self._prefixes = _Prefixes(self._members)
 
     def add(self, mid: int, word: str) -> None:
         key = lower(word)
@@ -39,14 +60,16 @@ class ClassTable:
         self._members.setdefault(dst, set()).update(self._members.get(src, ()))
         self._prefixes.pop(dst, None)
 
-    def prefixes(self, mid: int) -> frozenset[str]:
-        """Every leading substring of every member: a phrase that is none of them
-        can never grow into a member, so class matching stops early."""
-        cached = self._prefixes.get(mid)
-        if cached is None:
-            cached = frozenset(w[:i] for w in self._members.get(mid, ()) for i in range(1, len(w) + 1))
-            self._prefixes[mid] = cached
-        return cached
+    @property
+    def members(self) -> dict[int, set[str]]:
+        """Lowered members by class id (an unknown id reads as empty); do not modify."""
+        return self._members
+
+    @property
+    def prefixes(self) -> dict[int, frozenset[str]]:
+        """Every leading substring of every member, by class id: a phrase that is none
+        of them can never grow into a member, so class matching stops early."""
+        return self._prefixes
 
     def contains(self, mid: int, word: str) -> bool:
         members = self._members.get(mid)
@@ -62,7 +85,7 @@ class ClassTable:
     def from_config(cls, members: dict[int, frozenset[str]],
                     order: dict[str, tuple[int, int, str]]) -> "ClassTable":
         table = cls()
-        table._members = {mid: set(words) for mid, words in members.items()}
+        table._members.update({mid: set(words) for mid, words in members.items()})
         table._order = dict(order)
         return table
 

@@ -22,12 +22,11 @@ import dns.reversename
 from monomail.sysexits import EX_CONFIG, EX_NOHOST, EX_OK, EX_TEMPFAIL, EX_UNAVAILABLE
 
 from .base import MAXNAME, lower_ascii
-from .hostsfile import (extract_canonname, hosts_file_name, read_service_switch,
+from .hostsfile import (extract_canonname, hosts_file_name, hosts_lines, read_service_switch,
                         shorten_hostname, system_host_sources)
 from .mxlist import NULLMX, SM_DEFAULT_TTL, MxAnswer, MxLookup
 from .resolver import (HOST_NOT_FOUND, h_errno, MAXDNSRCH, NO_RECOVERY, TRY_AGAIN, Reply, ResolverConfig,
                        StubResolver, rdata_name)
-from .textmap import fgets_lines
 
 __all__ = ["CanonAnswer", "HostLookup", "MxAnswer", "NULLMX", "extract_canonname",
            "read_service_switch", "shorten_hostname", "system_host_sources"]
@@ -192,19 +191,10 @@ class HostLookup(MxLookup):
             return False, EX_UNAVAILABLE, name
         short, removed = shorten_hostname(name, domain)
         full = f"{short}.{removed}" if removed is not None else None
-        try:
-            with open(self.hosts_file, "rb") as f:
-                data = f.read().decode("latin-1")
-        except OSError:
+        lines = hosts_lines(self.hosts_file)
+        if lines is None:
             return False, EX_UNAVAILABLE, name
-        for piece in fgets_lines(data):
-            line = piece
-            for stop in ("#", "\n"):
-                cut = line.find(stop)
-                if cut >= 0:
-                    line = line[:cut]
-            if line == "":
-                continue
+        for line in lines:
             canonical = extract_canonname(short, full, line, domain)
             if canonical is not None:
                 return True, EX_OK, canonical

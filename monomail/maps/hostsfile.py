@@ -8,11 +8,43 @@ nsswitch.conf and /etc/hosts, which sendmail reaches through gethostbyaddr.
 from __future__ import annotations
 
 import ipaddress
+import os
 
 from .base import MAXLINE, MAXNAME, equal_ignore_case, lower_ascii
 from .textmap import fgets_lines, get_column
 
 MAXMAPSTACK = 12
+
+
+_lines_cache: dict[str, tuple[tuple[int, int, int], list[str]]] = {}
+
+
+def hosts_lines(path: str) -> list[str] | None:
+    """The hosts file's lines with comments cut, reread only when the file changes
+    (sendmail rereads it on every lookup; the answers are the same)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    cached = _lines_cache.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    try:
+        with open(path, "rb") as f:
+            data = f.read().decode("latin-1")
+    except OSError:
+        return None
+    lines = []
+    for piece in fgets_lines(data):
+        for stop in ("#", "\n"):
+            cut = piece.find(stop)
+            if cut >= 0:
+                piece = piece[:cut]
+        if piece:
+            lines.append(piece)
+    _lines_cache[path] = (stamp, lines)
+    return lines
 
 
 def shorten_hostname(host: str, mydomain: str | None) -> tuple[str, str | None]:

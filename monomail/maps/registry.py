@@ -22,7 +22,7 @@ from .miscmaps import ArithMap, ArpaMap, DequoteMap, MacroMap, NullMap, SyslogMa
 from .parseargs import (Parsed, parse_dequote, parse_dns, parse_host, parse_regex,
                         parse_standard, parse_syslog, sequence_names)
 from .regexmap import build_regex
-from .seqmap import SequenceMap, SwitchMap, find_map
+from .seqmap import SequenceMap, SwitchMap
 from .sysmaps import ProgramMap, UserMap
 from .textmap import TextMap
 

@@ -90,9 +90,10 @@ class Rewriter:
         low = [t.lower() if t.isascii() else lower(t) for t in pvp]
         present = set(low)
         in_class, macro_value, join = env.in_class, env.macro_value, env.join_phrase
+        members, prefixes = env.classes.members, env.classes.prefixes
+        if pvp and pvp[0][:1] == CANONNET:
+            return rstat
         while idx < nrules:
-            if pvp and pvp[0][:1] == CANONNET:
-                break
             rule = rules[idx]
             loopcount += 1
             if loopcount > 100:
@@ -102,25 +103,26 @@ class Rewriter:
             anchor = rule.anchor
             if rule.required <= present and (anchor is None or (low and low[0] == anchor)):
                 if rule.fast is not None:
-                    mlist = rule.fast(pvp, low, in_class, macro_value, join)
+                    mlist = rule.fast(pvp, low, members, prefixes, macro_value, join)
                 else:
                     mlist = match(rule.ops, pvp, low, in_class, macro_value, join)
             if mlist is None:
                 idx += 1
                 loopcount = 0
                 continue
-            rhs = rule.rhs
+            rhs, rhs_low = rule.rhs, rule.rhs_low
             nxt = idx
             if rhs and rhs[0] == CANONUSER:
-                rhs = rhs[1:]
+                rhs, rhs_low = rhs[1:], rhs_low[1:]
                 nxt = idx + 1
                 loopcount = 0
             elif rhs and rhs[0] == CANONHOST:
-                rhs = rhs[1:]
+                rhs, rhs_low = rhs[1:], rhs_low[1:]
                 nxt = nrules
-            npvp = self._substitute(rhs, mlist, pvp, name, env, maxatom)
-            if isinstance(npvp, int):
-                return npvp
+            result = self._substitute(rhs, rhs_low, mlist, pvp, low, name, env, maxatom)
+            if isinstance(result, int):
+                return result
+            npvp, low = result
             joined = "".join(npvp)
             if HOSTBEGIN in joined or LOOKUPBEGIN in joined:
                 status = self._lookups(npvp, env, maxatom)
@@ -128,20 +130,26 @@ class Rewriter:
                     return status.error
                 if status.tempfail:
                     rstat = ex.EX_TEMPFAIL
+                low = [t.lower() if t.isascii() else lower(t) for t in npvp]
             if CALLSUBR in joined:
                 sub = self.callsubr(npvp, reclevel, env)
                 if rstat == ex.EX_OK or sub == ex.EX_TEMPFAIL:
                     rstat = sub
+                low = [t.lower() if t.isascii() else lower(t) for t in npvp]
             pvp[:] = npvp
-            low = [t.lower() if t.isascii() else lower(t) for t in pvp]
             present = set(low)
             idx = nxt
+            if pvp and pvp[0][:1] == CANONNET:
+                break
         return rstat
 
-    def _substitute(self, rhs: tuple[str, ...], mlist: list[list[int]], pvp: list[str],
-                    name: str, env: RewriteEnv, maxatom: int) -> list[str] | int:
+    def _substitute(self, rhs: tuple[str, ...], rhs_low: tuple[str, ...],
+                    mlist: list[list[int]], pvp: list[str], low: list[str], name: str,
+                    env: RewriteEnv, maxatom: int) -> tuple[list[str], list[str]] | int:
+        """The RHS with $n and $&x filled in, and the same tokens lowered."""
         out: list[str] = []
-        for tok in rhs:
+        out_low: list[str] = []
+        for tok, tok_low in zip(rhs, rhs_low):
             head = tok[0]
             if head == MATCHREPL:
                 k = ord(tok[1]) - ord("1") if len(tok) > 1 else -1
@@ -151,6 +159,7 @@ class Rewriter:
                     return ex.EX_CONFIG
                 _, first, last = mlist[k]
                 out.extend(pvp[first:last + 1])
+                out_low.extend(low[first:last + 1])
             elif head == MACRODEXPAND:
                 value = env.macro_value(ord(tok[1])) if len(tok) > 1 else None
                 if not value:
@@ -160,12 +169,14 @@ class Rewriter:
                 if tokens is None:
                     return ex.EX_DATAERR
                 out.extend(tokens)
+                out_low.extend(lower(t) for t in tokens)
             else:
                 out.append(tok)
+                out_low.append(tok_low)
         if len(out) > maxatom:
             env.syserr("554 5.3.0 rewrite: expansion too long")
             return ex.EX_DATAERR
-        return out
+        return out, out_low
 
     def _lookups(self, npvp: list[str], env: RewriteEnv, maxatom: int) -> "_LookupStatus":
         """Replace every $[ $] and $( $) in place, as sendmail does after substitution."""

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from monomail.maps.hostlookup import HostLookup
 
 Sink = Callable[[str], None]
+MAXLINE = 2048
 SMTP_CODES_WITH_ADDRESS = ("050", "250", "252", "450", "550", "553")
 
 
@@ -120,11 +121,12 @@ class RewriteEnv:
         if isinstance(mid, str):
             mid = self._mid(mid)
         if prefix:
-            return lower(word) in self.classes.prefixes(mid)
+            return lower(word) in self.classes.prefixes[mid]
         return self.classes.contains(mid, word)
 
     def join_phrase(self, tokens: list[str]) -> str:
-        return cataddr(tokens, self.space_sub, True, self.tables.internal)
+        """A class phrase as wordinclass sees it (cataddr into a MAXLINE buffer)."""
+        return cataddr(tokens, self.space_sub, True, self.tables.internal, MAXLINE)
 
     # --- maps
     @property
@@ -148,7 +150,7 @@ class RewriteEnv:
         return self._hosts
 
     def map(self, name: str) -> "Map | None":
-        from monomail.maps.registry import find_map
+        from monomail.maps.seqmap import find_map
         return find_map(self.config.maps, name)
 
     get_map = map

@@ -31,6 +31,7 @@ class CompiledRule:
     rhs: tuple[str, ...]
     line: int
     fast: Callable[..., "list | None"] | None = None  # generated matcher (matchgen)
+    rhs_low: tuple[str, ...] = ()  # the RHS tokens lowered, for the engine's token index
 
 
 def compile_rule(rule: Rule) -> CompiledRule:
@@ -48,7 +49,7 @@ def compile_rule(rule: Rule) -> CompiledRule:
     from .matchgen import generate
     anchor = ops[0][1] if ops and ops[0][0] == LIT else None
     return CompiledRule(tuple(ops), frozenset(required), anchor, rule.rhs,  # type: ignore[arg-type]
-                        rule.line, generate(tuple(ops)))
+                        rule.line, generate(tuple(ops)), tuple(lower(t) for t in rule.rhs))
 
 
 InClass = Callable[..., bool]

@@ -44,7 +44,7 @@ def _emit(ops: tuple[tuple[int, object], ...], k: int, pos: str, depth: int,
     elif kind == ZERO:
         _emit(ops, k + 1, pos, depth, binds, w)
     elif kind in (ONE, NCLASS):
-        guard = f"{pos} < n" + (f" and not in_class({arg}, av[{pos}])" if kind == NCLASS else "")
+        guard = f"{pos} < n" + (f" and low[{pos}] not in C[{arg}]" if kind == NCLASS else "")
         w.add(depth, f"if {guard}:")
         _emit(ops, k + 1, f"{pos} + 1", depth + 1, binds + [f"({k}, {pos}, {pos})"], w)
     elif kind in (ZANY, ANY) and last:
@@ -59,10 +59,10 @@ def _emit(ops: tuple[tuple[int, object], ...], k: int, pos: str, depth: int,
     elif kind == CLASS:
         var, phrase = f"e{k}", f"ph{k}"
         w.add(depth, f"for {var} in range({pos} + 1, n + 1):")
-        w.add(depth + 1, f"{phrase} = av[{pos}] if {var} == {pos} + 1 else join(av[{pos}:{var}])")
-        w.add(depth + 1, f"if in_class({arg}, {phrase}):")
+        w.add(depth + 1, f"{phrase} = low[{pos}] if {var} == {pos} + 1 else join(low[{pos}:{var}])")
+        w.add(depth + 1, f"if {phrase} in C[{arg}]:")
         _emit(ops, k + 1, var, depth + 2, binds + [f"({k}, {pos}, {var} - 1)"], w)
-        w.add(depth + 1, f"if not in_class({arg}, {phrase}, True):")
+        w.add(depth + 1, f"if {phrase} not in P[{arg}]:")
         w.add(depth + 2, "break")
     elif kind == DMACRO:
         var = f"m{k}"
@@ -73,10 +73,11 @@ def _emit(ops: tuple[tuple[int, object], ...], k: int, pos: str, depth: int,
 
 
 def generate(ops: tuple[tuple[int, object], ...]) -> GeneratedMatcher | None:
-    """A function (av, low, in_class, macro, join) -> bindings or None; None if the
-    rule nests too deeply for the compiler."""
+    """A function (av, low, C, P, macro, join) -> bindings or None, where C and P are a
+    ClassTable's lowered members and prefixes and `low` the lowered tokens; None if
+    the rule nests too deeply for the compiler."""
     w = _Writer()
-    w.add(0, "def matcher(av, low, in_class, macro, join):")
+    w.add(0, "def matcher(av, low, C, P, macro, join):")
     w.add(1, "n = len(av)")
     _emit(ops, 0, "0", 1, [], w)
     w.add(1, "return None")

@@ -24,7 +24,7 @@ from monomail.maps.hostlookup import (NULLMX, HostLookup, extract_canonname,
                                       read_service_switch, shorten_hostname, system_host_sources)
 from monomail.maps.resolver import (HOST_NOT_FOUND, NO_DATA, TRY_AGAIN, note_herrno, ResolverConfig,
                                     StubResolver)
-from monomail.sysexits import (EX_NOHOST, EX_NOTFOUND, EX_OK, EX_TEMPFAIL, EX_UNAVAILABLE)
+from monomail.sysexits import EX_NOHOST, EX_NOTFOUND, EX_OK, EX_TEMPFAIL
 from test_maps import Ctx, make
 
 ZONE: dict[str, list[str] | str] = {

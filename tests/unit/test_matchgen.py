@@ -39,7 +39,9 @@ def test_generated_matches_reference(ops: list, tokens: list[str]) -> None:
     expected = match(ops_t, tokens, tokens, in_class, macro, join)
     generated = generate(ops_t)
     assert generated is not None
-    got = generated(tokens, tokens, in_class, macro, join)
+    members = {1: CLASS_X}
+    prefixes = {1: {m[:i] for m in CLASS_X for i in range(1, len(m) + 1)}}
+    got = generated(tokens, tokens, members, prefixes, macro, join)
     if expected is None:
         assert got is None
     else:
@@ -49,5 +51,6 @@ def test_generated_matches_reference(ops: list, tokens: list[str]) -> None:
 
 def test_too_deep_rule_falls_back() -> None:
     ops = tuple([(ZANY, None), (LIT, "a")] * 30)
-    assert generate(ops) is None or generate(ops)(["a"] * 30, ["a"] * 30, in_class, macro,
-                                                  join) is not None
+    generated = generate(ops)
+    assert generated is None or generated(["a"] * 30, ["a"] * 30, {}, {}, macro,
+                                          join) is not None
