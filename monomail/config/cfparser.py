@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from monomail.rewrite.prescan import TokenTables, prescan
-from monomail.rewrite.tokens import MACROEXPAND, MATCHCLASS, MAXATOM
+from monomail.rewrite.tokens import CALLSUBR, MACROEXPAND, MATCHCLASS, MAXATOM
 from . import mailers, rulelines
 from .classes import ClassTable
 from .errors import ConfigError, where as fmt_where
+from monomail.dsn.status import split_reply
+from .headerinfo import SPACES, split_header
 from .identity import Identity, local_identity
 from .macros import MacroNames, expand, initial_macros, translate_dollars
 from .mapspec import MapSpec
@@ -52,6 +54,7 @@ class ParseState:
     options: Options = field(default_factory=Options)
     exit_status: int = 0
     headers: list[Header] = field(default_factory=list)
+    header_checks: dict[str, tuple[str, bool]] = field(default_factory=dict)
     priorities: dict[str, int] = field(default_factory=dict)
     environment: dict[str, str] = field(default_factory=dict)
     queues: list[str] = field(default_factory=list)
@@ -66,6 +69,7 @@ class ParseState:
     def syserr(self, message: str, oserr: bool = False) -> None:
         """Report a cf error; like sendmail, the first one decides the exit status
         (EX_OSERR when a system call failed, else EX_SOFTWARE)."""
+        message = split_reply(message)[1]
         text = f"{self.where()}: {message}" if self.lineno else message
         self.errors.append(text)
         self.output.append(text)
@@ -441,23 +445,41 @@ def default_maps(state: ParseState) -> None:
 
 
 def line_header(state: ParseState, rest: str) -> None:
+    """H lines: default headers, or `Hname: $>ruleset` header checks."""
     flags, cond = "", None
+    line = rest
     if rest.startswith("?"):
         end = rest.find("?", 1)
-        if end < 0:
-            state.syserr(f'Invalid header definition "H{rest}": missing ?')
+        inner = rest[1:end] if end > 0 else ""
+        if end < 0 or (inner.startswith(MACROEXPAND) and len(inner) != 2):
+            state.syserr(f'553 5.3.0 header syntax error, line "{line}"')
             return
-        inner = rest[1:end]
         if inner.startswith(MACROEXPAND):
-            cond = state.names.name(ord(inner[1])) if len(inner) > 1 else ""
+            cond = state.names.name(ord(inner[1]))
         else:
             flags = inner
         rest = rest[end + 1:]
-    name, colon, value = rest.partition(":")
-    if not colon or not name.strip():
-        state.syserr(f'header syntax error, line "{rest}"')
+    parts = split_header(rest)
+    if parts is None:
+        state.syserr(f'553 5.3.0 header syntax error, line "{line}"')
         return
-    state.headers.append(Header(name.strip(), value.strip(), flags, cond, state.where()))
+    name, value = parts
+    check = state.expand(value).lstrip(SPACES)
+    if check.startswith(CALLSUBR):
+        strip = not check[1:].startswith("+")
+        target = check[1:].lstrip("+")
+        number, _ = strtorwset(state, target, enter=True)
+        if number > 0:
+            state.header_checks[name.lower()] = (_name_of(target), strip)
+        return
+    state.headers.append(Header(name, value.strip(), flags, cond, state.where()))
+
+
+def _name_of(text: str) -> str:
+    end = 0
+    while end < len(text) and text[end].isascii() and (text[end].isalnum() or text[end] == "_"):
+        end += 1
+    return text[:end]
 
 
 def line_environment(state: ParseState, rest: str) -> None:
@@ -495,7 +517,8 @@ def freeze(state: ParseState) -> Config:
         ruleset_numbers=frozen_map(state.ruleset_numbers),
         mailers=tuple(sorted(state.mailers.values(), key=lambda m: m.index)),
         maps=frozen_map(state.maps), options=state.options,
-        headers=tuple(state.headers), priorities=frozen_map(state.priorities),
+        headers=tuple(state.headers), header_checks=frozen_map(state.header_checks),
+        priorities=frozen_map(state.priorities),
         environment=frozen_map(state.environment), queues=tuple(state.queues),
         errors=tuple(state.errors), warnings=tuple(state.warnings), output=tuple(state.output),
         exit_status=state.exit_status,

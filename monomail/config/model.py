@@ -91,6 +91,7 @@ class Config:
     maps: Mapping[str, "Map"]  # built by monomail.maps; handles open lazily
     options: Mapping[str, object]
     headers: tuple[Header, ...]
+    header_checks: Mapping[str, tuple[str, bool]]  # field (lowered, or "*") -> (ruleset, strip comments)
     priorities: Mapping[str, int]
     environment: Mapping[str, str]
     queues: tuple[str, ...]

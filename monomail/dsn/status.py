@@ -47,3 +47,13 @@ def is_enhanced(text: str) -> bool:
     parts = text.split(".")
     return (len(parts) == 3 and parts[0] in ("2", "4", "5")
             and all(p.isdigit() and 0 < len(p) <= 3 for p in parts[1:]))
+
+
+def split_reply(message: str) -> tuple[str, str]:
+    """("550", "text") from "550 5.1.1 text": the reply code and the text after any
+    enhanced code, as sendmail's putoutmsg shows errors outside SMTP ("", message if none)."""
+    if not (message[:3].isdigit() and message[3:4] in (" ", "-")):
+        return "", message
+    text = message[4:]
+    word, _, rest = text.partition(" ")
+    return message[:3], rest if is_enhanced(word) else text

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from monomail import sysexits as ex
 from monomail.config.classes import ClassTable
 from monomail.config.model import Config
-from monomail.dsn.status import is_enhanced
+from monomail.dsn.status import split_reply
 from .addrutil import cataddr, lower
 from .prescan import TokenTables
 from .tokens import MAXSHORTSTR, printav, xputs
@@ -49,6 +49,8 @@ class RewriteEnv:
         self.out = out
         self.trace: Sink | None = out if trace else None
         self.to: str | None = None  # sendmail's e_to: the address errors are about
+        self.suppress_errors = False  # sendmail's SuprErrs: user errors are not shown
+        self.last_error: str | None = None  # the last user error, codes included
         self.exit_status = config.exit_status  # sendmail's ExitStat
         self.side_effects = 0  # bumped by output and lookups in maps outside our control
         self.macro_reads: list[tuple[int, str | None]] = []
@@ -72,6 +74,9 @@ class RewriteEnv:
     def usrerr(self, message: str, to: str | None = None) -> None:
         """A user error: the reply code is dropped, the address named for 5xx/4xx ones."""
         self.side_effects += 1
+        self.last_error = message
+        if self.suppress_errors:
+            return
         self.out(format_error(message, to if to is not None else self.to))
 
     def syserr(self, message: str) -> None:
@@ -166,12 +171,7 @@ class RewriteEnv:
 
 def format_error(message: str, to: str | None) -> str:
     """sendmail's fmtmsg + putoutmsg for the terminal: '[addr... ]text'."""
-    code = message[:3] if message[:3].isdigit() and message[3:4] in (" ", "-") else ""
-    text = message[4:] if code else message
-    if code:
-        parts = text.split(" ", 1)
-        if is_enhanced(parts[0]):
-            text = parts[1] if len(parts) > 1 else ""
+    code, text = split_reply(message)
     if to and code in SMTP_CODES_WITH_ADDRESS:
         text = f"{shortenstring(to, MAXSHORTSTR)}... {text}"
     return "".join(chr(ord(ch) & 0x7F) for ch in text)

@@ -13,6 +13,7 @@ from .engine import Rewriter
 from .env import RewriteEnv
 from .parseaddr import RF_HEADERADDR, RF_SENDERADDR, invalidaddr, parseaddr
 from .prescan import prescan
+from .headers import HeaderList
 from .remotename import remotename
 from monomail.maps.mxlist import NULLMX
 
@@ -29,6 +30,7 @@ class TestSession:
         self.rw = Rewriter(config)
         self.tryflags = 0
         define_session_macros(self.env)
+        self.headers = HeaderList(config, self.env, self.rw)
 
     def _line(self, text: str) -> None:
         self.write(text + "\n")
@@ -389,10 +391,15 @@ def cmd_gethostbyname(s: TestSession, arg: str) -> None:
         pass
 
 
+def cmd_header(s: TestSession, arg: str) -> None:
+    flags = s.headers.chomp(arg)
+    s.write(f"ul = {'0x%08x' % flags if flags else '00000000'}\n")
+
+
 SLASH_COMMANDS: dict[str, Callable[[TestSession, str], None]] = {
     "parse": cmd_parse, "tryflags": cmd_tryflags, "try": cmd_try, "map": cmd_map,
     "canon": cmd_canon, "mx": cmd_mx, "expand": cmd_expand,
-    "gethostbyname": cmd_gethostbyname,
+    "gethostbyname": cmd_gethostbyname, "header": cmd_header,
 }
 
 
