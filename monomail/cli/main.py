@@ -1,31 +1,42 @@
 """The `monomail` command: sendmail's command line, argv to a mode.
 
-Only the modes that exist are accepted; every other sendmail flag is refused
-with sendmail's usage exit code rather than silently ignored.
+Flags are read as sendmail's getopt reads them (`-bt`, `-C file`, `-O Name=value`,
+`-oXvalue`, clustered `-vt`).  Only the modes that exist run; every other sendmail
+mode or flag is refused with sendmail's usage exit code rather than ignored.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass, field
 
 from monomail import sysexits as ex
 
 DEFAULT_CF = "/etc/mail/monomail.cf"
-IMPLEMENTED_MODES = {"t": "test"}
+# sendmail's flags that take an argument (getopt's "x:")
+WITH_ARGUMENT = set("BbCDdeFfhLMNOopQqRrVX")
+MODES = {"t": "address test mode"}
 
 
-def usage(message: str) -> int:
-    sys.stderr.write(f"monomail: {message}\n")
-    return ex.EX_USAGE
+class UsageError(Exception):
+    """A command line sendmail would refuse, or one monomail cannot honour yet."""
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    cf = os.environ.get("MONOMAIL_CF", DEFAULT_CF)
-    mode = "m"
-    verbose = False
-    defines: list[tuple[str, str]] = []
+@dataclass
+class Invocation:
+    """What the command line asks for."""
+
+    mode: str = "m"
+    cf: str = DEFAULT_CF
+    verbose: bool = False
+    options: list[str] = field(default_factory=list)  # " Name=value" or "Xvalue"
+    warnings: list[str] = field(default_factory=list)
+    arguments: list[str] = field(default_factory=list)
+
+
+def parse_argv(args: list[str], default_cf: str = DEFAULT_CF) -> Invocation:
+    inv = Invocation(cf=default_cf)
     i = 0
     while i < len(args):
         arg = args[i]
@@ -33,44 +44,76 @@ def main(argv: list[str] | None = None) -> int:
         if arg == "--":
             break
         if not arg.startswith("-") or arg == "-":
+            i -= 1
             break
-        flag = arg[1:2]
-        value = arg[2:]
-        if flag in "CbOo" and not value and flag != "o":
-            if i >= len(args):
-                return usage(f"option requires an argument -- '{flag}'")
-            value = args[i]
-            i += 1
-        if flag == "C":
-            cf = value
-        elif flag == "b":
-            mode = value[:1]
-        elif flag == "v":
-            verbose = True
-        elif flag == "d":
-            continue
-        elif flag in "Oo":
-            defines.append((flag, value))
-        else:
-            return usage(f"option -{flag} is not implemented yet")
-    if mode != "t":
-        return usage(f"mode -b{mode} is not implemented yet")
-    return run_test(cf, verbose)
+        pos = 1
+        while pos < len(arg):
+            flag = arg[pos]
+            pos += 1
+            value = None
+            if flag in WITH_ARGUMENT:
+                if pos < len(arg):
+                    value, pos = arg[pos:], len(arg)
+                elif i < len(args):
+                    value, i = args[i], i + 1
+                else:
+                    raise UsageError(f"option requires an argument -- '{flag}'")
+            apply_flag(inv, flag, value)
+    inv.arguments = args[i:]
+    return inv
 
 
-def run_test(cf: str, verbose: bool) -> int:
+def apply_flag(inv: Invocation, flag: str, value: str | None) -> None:
+    if flag == "C":
+        inv.cf = value or ""
+    elif flag == "b":
+        inv.mode = (value or "")[:1]
+        if inv.mode not in MODES:
+            raise UsageError(f"mode -b{value} is not implemented yet")
+    elif flag == "v":
+        inv.verbose = True
+    elif flag == "d":
+        inv.warnings.append(f"monomail: -d{value}: sendmail's debug output is not "
+                            "reproduced; ignored")
+    elif flag == "O":
+        inv.options.append(" " + (value or ""))
+    elif flag == "o":
+        inv.options.append(value or "")
+    else:
+        raise UsageError(f"option -{flag} is not implemented yet")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        inv = parse_argv(args, os.environ.get("MONOMAIL_CF", DEFAULT_CF))
+    except UsageError as exc:
+        sys.stderr.write(f"monomail: {exc}\n")
+        return ex.EX_USAGE
+    for warning in inv.warnings:
+        sys.stderr.write(warning + "\n")
+    if inv.mode != "t":
+        sys.stderr.write("monomail: only address test mode (-bt) is available so far\n")
+        return ex.EX_USAGE
+    return run_test(inv)
+
+
+def run_test(inv: Invocation) -> int:
     from monomail.config.cfparser import parse_cf
     from monomail.rewrite.testmode import run_test_mode
+    if os.path.exists(inv.cf) and not os.path.isfile(inv.cf):
+        sys.stdout.write(f"{inv.cf}: line 0: not a plain file\n")
+        return ex.EX_OSFILE
     try:
-        config = parse_cf(cf)
+        config = parse_cf(inv.cf, command_line=tuple(inv.options))
     except OSError as exc:
-        sys.stdout.write(f"{cf}: line 0: cannot open: {exc.strerror}\n")
+        sys.stdout.write(f"{inv.cf}: line 0: cannot open: {exc.strerror}\n")
         return ex.EX_OSFILE
     # monomail's own notes (unimplemented options) stay out of -bt, whose output
     # must be sendmail's; the daemon modes log them
     sys.stdout.reconfigure(encoding="latin-1", errors="replace")  # type: ignore[attr-defined]
     sys.stdin.reconfigure(encoding="latin-1", errors="replace")  # type: ignore[attr-defined]
-    return run_test_mode(config, sys.stdin, verbose)
+    return run_test_mode(config, sys.stdin, inv.verbose)
 
 
 if __name__ == "__main__":

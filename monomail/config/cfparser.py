@@ -121,13 +121,20 @@ def read_lines(text: str):
         yield lineno, "\n".join(buf)
 
 
-def parse_cf(path: str, text: str | None = None, identity: Identity | None = None) -> Config:
-    """Parse the cf at `path` (or `text`); never raises for content, only collects errors."""
+def parse_cf(path: str, text: str | None = None, identity: Identity | None = None,
+             command_line: tuple[str, ...] = ()) -> Config:
+    """Parse the cf at `path` (or `text`); never raises for content, only collects errors.
+
+    `command_line` holds -O/-o settings (" Name=value" or "Xvalue"), applied first and
+    kept, as sendmail keeps them, over what the cf says."""
     if text is None:
         with open(path, "rb") as f:
             text = f.read().decode("latin-1")
     state = ParseState(path=path)
     set_identity(state, identity or local_identity())
+    from .optionlines import record_option
+    for setting in command_line:
+        record_option(state, setting, sticky=True)
     mailers.predefine(state)
     for lineno, line in read_lines(text):
         state.lineno = lineno

@@ -13,9 +13,10 @@ if TYPE_CHECKING:
 MONOMAIL_NOTE = "is not implemented by monomail"
 
 
-def record_option(state: "ParseState", rest: str) -> None:
-    """Parse one `O` line; sendmail's own messages go where sendmail prints them,
-    monomail's notes about ignored options go to the warnings."""
+def record_option(state: "ParseState", rest: str, sticky: bool = False) -> None:
+    """Parse one `O` line (or a command-line -O/-o, which is sticky: the cf cannot
+    override it); sendmail's own messages go where sendmail prints them, monomail's
+    notes about ignored options go to the warnings."""
     try:
         opt, value, messages = option_table.parse_option_line(rest, state.where(), state.level)
     except ConfigError as exc:
@@ -28,4 +29,4 @@ def record_option(state: "ParseState", rest: str) -> None:
             state.say(text)
             state.exit_status = state.exit_status or 70
     if opt is not None:
-        state.options = state.options.with_value(opt, value)
+        state.options = state.options.with_value(opt, value, sticky=sticky)

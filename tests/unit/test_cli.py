@@ -1,0 +1,38 @@
+"""The command line: getopt-style flags, sticky -O/-o, clear refusals."""
+
+import pytest
+
+from monomail.cli.main import UsageError, main, parse_argv
+
+
+def test_clustered_and_separate_arguments() -> None:
+    inv = parse_argv(["-bt", "-C", "x.cf", "-OBlankSub=.", "-oo.:@", "-v"])
+    assert (inv.mode, inv.cf, inv.verbose) == ("t", "x.cf", True)
+    assert inv.options == [" BlankSub=.", "o.:@"]
+
+
+def test_missing_argument_and_unknown_mode() -> None:
+    with pytest.raises(UsageError, match="requires an argument"):
+        parse_argv(["-C"])
+    with pytest.raises(UsageError, match="-bz"):
+        parse_argv(["-bz"])
+
+
+def test_unimplemented_flag_is_refused_with_usage_status(capsys) -> None:
+    assert main(["-bt", "-X", "/tmp/log"]) == 64
+    assert "option -X is not implemented yet" in capsys.readouterr().err
+
+
+def test_missing_cf_is_reported_like_sendmail(capsys, tmp_path) -> None:
+    assert main(["-bt", "-C", str(tmp_path / "none.cf")]) == 72
+    assert capsys.readouterr().out == f"{tmp_path / 'none.cf'}: line 0: cannot open: No such file or directory\n"
+    assert main(["-bt", "-C", str(tmp_path)]) == 72
+    assert capsys.readouterr().out == f"{tmp_path}: line 0: not a plain file\n"
+
+
+def test_command_line_option_wins_over_the_cf(tmp_path) -> None:
+    from monomail.config.cfparser import parse_cf
+    from monomail.config.identity import Identity
+    cf = "V10\nO BlankSub=_\nMlocal, P=x, A=x\n"
+    config = parse_cf("t.cf", cf, identity=Identity("a.b", "a.b"), command_line=(" BlankSub=.",))
+    assert config.options["BlankSub"] == "."
