@@ -14,6 +14,9 @@ def cataddr(tokens: list[str], spacesub: str, external: bool, int_table: tuple[i
 
     `size` is the C buffer size sendmail uses at that call: at most size-3 octets
     come back, so over-long addresses are cut exactly where sendmail cuts them."""
+    quick = _cataddr_quick(tokens, spacesub, int_table)
+    if len(quick) <= size - 3 and not (external and METAQUOTE in quick):
+        return quick
     out: list[str] = []
     left = size - 2
     prev_atom = False
@@ -33,6 +36,21 @@ def cataddr(tokens: list[str], spacesub: str, external: bool, int_table: tuple[i
         left -= len(tok)
         if left <= 0:
             break
+        prev_atom = is_atom
+    return "".join(out)
+
+
+def _cataddr_quick(tokens: list[str], spacesub: str, int_table: tuple[int, ...]) -> str:
+    """cataddr when nothing needs cutting or unquoting (the usual case)."""
+    if not spacesub:
+        return "".join(tokens)
+    out: list[str] = []
+    prev_atom = False
+    for tok in tokens:
+        is_atom = int_table[ord(tok[0]) & 0xFF] == ATM if tok else False
+        if prev_atom and is_atom:
+            out.append(spacesub)
+        out.append(tok)
         prev_atom = is_atom
     return "".join(out)
 

@@ -13,10 +13,11 @@ from monomail import sysexits as ex
 from monomail.config.model import Config
 from .addrutil import cataddr, lower, stripquotes
 from .env import RewriteEnv
-from .matcher import CompiledRule, compile_rule, match
+from .matcher import (DONE, NEXT, STEP_MATCH, STEP_TOKEN, CompiledRule, compile_rule,
+                      match)
 from .prescan import prescan
 from .tokens import (CALLSUBR, CANONHOST, CANONNET, CANONUSER, HOSTBEGIN, HOSTEND,
-                     LOOKUPBEGIN, LOOKUPEND, MACRODEXPAND, MATCHREPL, MAXATOM, MAXRWSETS)
+                     LOOKUPBEGIN, LOOKUPEND, MAXATOM, MAXRWSETS)
 
 MAX_RULE_RECURSION = 50
 CACHE_LIMIT = 100_000
@@ -110,16 +111,13 @@ class Rewriter:
                 idx += 1
                 loopcount = 0
                 continue
-            rhs, rhs_low = rule.rhs, rule.rhs_low
             nxt = idx
-            if rhs and rhs[0] == CANONUSER:
-                rhs, rhs_low = rhs[1:], rhs_low[1:]
+            if rule.after == NEXT:
                 nxt = idx + 1
                 loopcount = 0
-            elif rhs and rhs[0] == CANONHOST:
-                rhs, rhs_low = rhs[1:], rhs_low[1:]
+            elif rule.after == DONE:
                 nxt = nrules
-            result = self._substitute(rhs, rhs_low, mlist, pvp, low, name, env, maxatom)
+            result = self._substitute(rule.steps, mlist, pvp, low, name, env, maxatom)
             if isinstance(result, int):
                 return result
             npvp, low = result
@@ -143,36 +141,33 @@ class Rewriter:
                 break
         return rstat
 
-    def _substitute(self, rhs: tuple[str, ...], rhs_low: tuple[str, ...],
+    def _substitute(self, steps: tuple[tuple[int, object, object], ...],
                     mlist: list[list[int]], pvp: list[str], low: list[str], name: str,
                     env: RewriteEnv, maxatom: int) -> tuple[list[str], list[str]] | int:
         """The RHS with $n and $&x filled in, and the same tokens lowered."""
         out: list[str] = []
         out_low: list[str] = []
-        for tok, tok_low in zip(rhs, rhs_low):
-            head = tok[0]
-            if head == MATCHREPL:
-                k = ord(tok[1]) - ord("1") if len(tok) > 1 else -1
-                if k < 0 or k >= len(mlist):
+        for kind, a, b in steps:
+            if kind == STEP_TOKEN:
+                out.append(a)  # type: ignore[arg-type]
+                out_low.append(b)  # type: ignore[arg-type]
+            elif kind == STEP_MATCH:
+                if not 0 <= a < len(mlist):  # type: ignore[operator]
                     env.syserr(f"554 5.3.5 rewrite: ruleset {name}: replacement "
-                               f"${tok[1:2]} out of bounds")
+                               f"${b} out of bounds")
                     return ex.EX_CONFIG
-                _, first, last = mlist[k]
+                _, first, last = mlist[a]  # type: ignore[index]
                 out.extend(pvp[first:last + 1])
                 out_low.extend(low[first:last + 1])
-            elif head == MACRODEXPAND:
-                value = env.macro_value(ord(tok[1])) if len(tok) > 1 else None
+            else:
+                value = env.macro_value(a) if a is not None else None  # type: ignore[arg-type]
                 if not value:
                     continue
-                tokens, _ = prescan(value, "\0", env.tables.external,
-                                    usrerr=env.usrerr)
+                tokens, _ = prescan(value, "\0", env.tables.external, usrerr=env.usrerr)
                 if tokens is None:
                     return ex.EX_DATAERR
                 out.extend(tokens)
                 out_low.extend(lower(t) for t in tokens)
-            else:
-                out.append(tok)
-                out_low.append(tok_low)
         if len(out) > maxatom:
             env.syserr("554 5.3.0 rewrite: expansion too long")
             return ex.EX_DATAERR

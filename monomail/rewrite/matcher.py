@@ -13,8 +13,8 @@ from typing import Callable
 
 from monomail.config.model import Rule
 from .addrutil import lower
-from .tokens import (MACRODEXPAND, MATCHANY, MATCHCLASS, MATCHNCLASS, MATCHONE,
-                     MATCHZANY, MATCHZERO)
+from .tokens import (CANONHOST, CANONUSER, MACRODEXPAND, MATCHANY, MATCHCLASS, MATCHNCLASS,
+                     MATCHONE, MATCHREPL, MATCHZANY, MATCHZERO)
 
 LIT, ZANY, ANY, ONE, CLASS, NCLASS, ZERO, DMACRO = range(8)
 _KINDS = {MATCHZANY: ZANY, MATCHANY: ANY, MATCHONE: ONE, MATCHCLASS: CLASS,
@@ -31,7 +31,8 @@ class CompiledRule:
     rhs: tuple[str, ...]
     line: int
     fast: Callable[..., "list | None"] | None = None  # generated matcher (matchgen)
-    rhs_low: tuple[str, ...] = ()  # the RHS tokens lowered, for the engine's token index
+    steps: tuple[tuple[int, object, object], ...] = ()  # the RHS as substitution steps
+    after: int = 0  # what a match does next: AGAIN, NEXT ($:) or DONE ($@)
 
 
 def compile_rule(rule: Rule) -> CompiledRule:
@@ -48,8 +49,29 @@ def compile_rule(rule: Rule) -> CompiledRule:
             ops.append((kind, None))
     from .matchgen import generate
     anchor = ops[0][1] if ops and ops[0][0] == LIT else None
+    rhs, after = rule.rhs, AGAIN
+    if rhs and rhs[0] in (CANONUSER, CANONHOST):
+        rhs, after = rhs[1:], NEXT if rhs[0] == CANONUSER else DONE
     return CompiledRule(tuple(ops), frozenset(required), anchor, rule.rhs,  # type: ignore[arg-type]
-                        rule.line, generate(tuple(ops)), tuple(lower(t) for t in rule.rhs))
+                        rule.line, generate(tuple(ops)), compile_rhs(rhs), after)
+
+
+AGAIN, NEXT, DONE = range(3)
+STEP_TOKEN, STEP_MATCH, STEP_MACRO = range(3)
+
+
+def compile_rhs(rhs: tuple[str, ...]) -> tuple[tuple[int, object, object], ...]:
+    """(STEP_TOKEN, token, lowered) | (STEP_MATCH, index of $n, "n") | (STEP_MACRO, id, None)."""
+    steps: list[tuple[int, object, object]] = []
+    for tok in rhs:
+        if tok[0] == MATCHREPL:
+            digit = tok[1:2]
+            steps.append((STEP_MATCH, ord(digit) - ord("1") if digit else -1, digit))
+        elif tok[0] == MACRODEXPAND:
+            steps.append((STEP_MACRO, ord(tok[1]) if len(tok) > 1 else None, None))
+        else:
+            steps.append((STEP_TOKEN, tok, lower(tok)))
+    return tuple(steps)
 
 
 InClass = Callable[..., bool]

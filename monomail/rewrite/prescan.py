@@ -7,6 +7,7 @@ angle brackets are reported with sendmail's words and patched up the same way.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -71,10 +72,6 @@ class TokenTables:
         return cls(tuple(ext), tuple(internal), tuple(nocomment))
 
 
-class PrescanError(Exception):
-    """The address could not be tokenized at all (sendmail's prescan returned NULL)."""
-
-
 ErrorSink = Callable[[str, str], None]  # (message with SMTP code, address being scanned)
 
 
@@ -94,9 +91,52 @@ def prescan(addr: str, delim: str, table: tuple[int, ...], ignore: bool = False,
     scan (len(addr) at the end of input); tokens is None when sendmail returns NULL
     (too long, too many tokens, or nothing but white space).
     """
+    if delim == "\0" and len(addr) <= MAXNAME:
+        fast = _simple_scan(addr, table)
+        if fast is not None:
+            return fast or None, len(addr)
     scanner = _Scanner(addr, delim, table, ignore, usrerr, bufsize)
     tokens = scanner.run()
     return tokens, scanner.end
+
+
+_SIMPLE: dict[int, tuple[tuple[int, ...], "re.Pattern[str]", "re.Pattern[str]"]] = {}
+
+
+def _simple_patterns(table: tuple[int, ...]) -> tuple["re.Pattern[str]", "re.Pattern[str]"]:
+    """For printable input without quotes, escapes or comments the state machine
+    reduces to: atoms are runs of ATM characters, each OPR character is a token."""
+    cached = _SIMPLE.get(id(table))
+    if cached is not None and cached[0] is table:
+        return cached[1], cached[2]
+    safe = [chr(c) for c in range(0x20, 0x7F) if table[c] in (ATM, OPR, SPC)
+            and chr(c) not in '"\\' and not (chr(c) in "()" and table[c] == SPC)]
+    ops = "".join(re.escape(c) for c in safe if table[ord(c)] == OPR)
+    gaps = "".join(re.escape(c) for c in safe + ["\t"] if table[ord(c)] == SPC)
+    check = re.compile("[" + "".join(re.escape(c) for c in safe) + "\t]*")
+    token = re.compile(f"[^{ops}{gaps}]+|[{ops}]")
+    _SIMPLE[id(table)] = (table, check, token)
+    return check, token
+
+
+def _simple_scan(addr: str, table: tuple[int, ...]) -> list[str] | None:
+    """Tokens of a simple address, or None when the full state machine is needed
+    (unbalanced angle brackets included, since those are reported and repaired)."""
+    check, token = _simple_patterns(table)
+    if check.fullmatch(addr) is None:
+        return None
+    if "<" in addr or ">" in addr:
+        depth = 0
+        for c in addr:
+            if c == "<":
+                depth += 1
+            elif c == ">":
+                depth -= 1
+                if depth < 0:
+                    return None
+        if depth:
+            return None
+    return token.findall(addr)
 
 
 class _Scanner:

@@ -58,3 +58,21 @@ def test_nocomment_table_keeps_parens() -> None:
 
 def test_empty_input_gives_none() -> None:
     assert scan("   ")[0] is None
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from monomail.rewrite.prescan import _Scanner
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet='ab.@:%!<>[]() "\\\t,;x+-$', max_size=30),
+       st.sampled_from(["external", "internal", "nocomment"]))
+def test_fast_path_agrees_with_the_state_machine(text: str, kind: str) -> None:
+    table = getattr(TABLES, kind)
+    errors: list[str] = []
+    fast, end = prescan(text, "\0", table, usrerr=lambda m, a: errors.append(m))
+    slow_errors: list[str] = []
+    scanner = _Scanner(text, "\0", table, False, lambda m, a: slow_errors.append(m), 1256)
+    assert (fast, end, errors) == (scanner.run(), scanner.end, slow_errors)
