@@ -308,6 +308,11 @@ class HostLookup(MxLookup):
             return hit[1]
         return None
 
+    def cached_until(self, name: str) -> float | None:
+        """When the cached answer for name expires (time.monotonic()), if one is cached."""
+        hit = self._canon_cache.get(name)
+        return hit[0] if hit is not None and hit[0] >= time.monotonic() else None
+
     def canon_cached(self, name: str, domain: str | None,
                      report: Callable[[str], None] | None = None) -> CanonAnswer:
         """getcanonname with the host map's name cache (answers live for their TTL, at most 1h).

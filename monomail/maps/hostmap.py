@@ -32,6 +32,11 @@ def timeout_message(name: str) -> str:
 class HostMap(Map):
     """`K host host [-a.] [-D] [-T<TEMP>] ...`: canonical host names."""
 
+    def valid_until(self, key: str, ctx: MapContext) -> float | None:
+        """Until when the answer just given for key stays the same: the name cache
+        holds it until then (None: not cached, e.g. a temporary failure or [address])."""
+        return None if key.startswith("[") else ctx.hosts.cached_until(key)
+
     def _lookup(self, key: str, args: Sequence[str], ctx: MapContext) -> tuple[str | None, int]:
         hosts = ctx.hosts
         if key.startswith("["):

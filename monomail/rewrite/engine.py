@@ -7,6 +7,7 @@ macros, class additions, map handles and where trace and error lines go.
 
 from __future__ import annotations
 
+import time
 from typing import Callable
 
 from monomail import sysexits as ex
@@ -34,7 +35,7 @@ class Rewriter:
             tuple(compile_rule(r) for r in rules) if rules else None
             for rules in config.rules
         ]
-        self._cache: dict[tuple, tuple[tuple[str, ...], int, tuple]] = {}
+        self._cache: dict[tuple, tuple[tuple[str, ...], int, tuple, float | None]] = {}
         self._ruleset_refs: dict[str, int] = {}
 
     def ruleset_name(self, number: int) -> str:
@@ -65,18 +66,23 @@ class Rewriter:
         run-time macro or say something: such runs are remembered and replayed."""
         key = (ruleset, reclevel, maxatom, *pvp)
         hit = self._cache.get(key)
-        if hit is not None and env.macros_unchanged(hit[2]):
+        if hit is not None and env.macros_unchanged(hit[2]) and (
+                hit[3] is None or time.monotonic() < hit[3]):
             pvp[:] = hit[0]
             env.macro_reads.extend(hit[2])
+            if hit[3] is not None:
+                env.expiries.append(hit[3])
             return hit[1]
-        mark, reads = env.side_effects, len(env.macro_reads)
+        mark, reads, expiries = env.side_effects, len(env.macro_reads), len(env.expiries)
         status = self._run(pvp, ruleset, name, env, reclevel + 1, maxatom)
         if env.side_effects == mark and env.classes_pristine:
             if len(self._cache) >= CACHE_LIMIT:
                 self._cache.clear()
-            self._cache[key] = (tuple(pvp), status, tuple(env.macro_reads[reads:]))
+            until = min(env.expiries[expiries:], default=None)
+            self._cache[key] = (tuple(pvp), status, tuple(env.macro_reads[reads:]), until)
         if reclevel == 0:
             env.macro_reads.clear()
+            env.expiries.clear()
         return status
 
     def _run(self, pvp: list[str], ruleset: int, name: str, env: RewriteEnv,
@@ -210,8 +216,6 @@ class Rewriter:
                 default: list[str] | None, env: RewriteEnv,
                 result: "_LookupStatus") -> list[str]:
         handle = env.map(mapname)
-        if not getattr(handle, "pure", False):
-            env.side_effects += 1
         if handle is None:
             env.syserr(f"554 5.3.0 rewrite: map {mapname} not found")
         spacesub = handle.spacesub if handle is not None else ""
@@ -221,6 +225,7 @@ class Rewriter:
         external = False
         if handle is not None:
             replac, status = env.lookup_map(handle, key, argv)
+            note_purity(handle, key, env)
             if status == ex.EX_TEMPFAIL:
                 result.tempfail = True
             external = replac is not None
@@ -298,6 +303,19 @@ class Rewriter:
             report(f'invalid ruleset name: "{text[:20]}"')
             return -1
         return self.config.ruleset_numbers.get(text[:end], -1)
+
+
+def note_purity(handle, key: str, env: RewriteEnv) -> None:  # type: ignore[no-untyped-def]
+    """Tell the result cache whether this lookup can be replayed: pure maps always,
+    cached host names until their entry expires, anything else never."""
+    if getattr(handle, "pure", False):
+        return
+    valid_until = getattr(handle, "valid_until", None)
+    until = valid_until(key, env) if valid_until is not None else None
+    if until is None:
+        env.side_effects += 1
+    else:
+        env.expiries.append(until)
 
 
 class _LookupStatus:

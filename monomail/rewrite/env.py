@@ -54,6 +54,7 @@ class RewriteEnv:
         self.exit_status = config.exit_status  # sendmail's ExitStat
         self.side_effects = 0  # bumped by output and lookups in maps outside our control
         self.macro_reads: list[tuple[int, str | None]] = []
+        self.expiries: list[float] = []  # when replayable lookups in this rewrite go stale
         self.classes_pristine = True  # false once a class differs from the cf's
         self._hosts = hosts
 
@@ -106,8 +107,8 @@ class RewriteEnv:
         return all(macros.get(mid) == value for mid, value in reads)
 
     def macro(self, name: str) -> str | None:
-        self.side_effects += 1
-        return self.macros.get(self._mid(name))
+        """A macro read by a map: recorded like the rules' own reads."""
+        return self.macro_value(self._mid(name))
 
     def define_macro(self, name: str, value: str | None) -> None:
         mid = self._mid(name)

@@ -78,3 +78,26 @@ def test_cf_errors_name_file_and_line() -> None:
     config = parse_cf("t.cf", HEAD + "S1\nR$*\t$2\nZbogus\n", identity=ME)
     assert "t.cf: line 6: replacement $2 out of bounds" in config.errors
     assert 't.cf: line 7: unknown configuration line "Zbogus"' in config.errors
+
+
+def test_result_cache_follows_runtime_macros() -> None:
+    config = parse_cf("t.cf", HEAD + "S1\nR$*\t$@ $&x $1\n", identity=ME)
+    rw = Rewriter(config)
+    env = RewriteEnv(config, lambda s: None)
+    for value in ("a", "b", "a"):
+        env.define_macro("x", value)
+        tokens, _ = prescan("u", "\0", env.tables.external)
+        rw.rewrite(tokens, 1, env)
+        assert tokens == [value, "u"]
+
+
+def test_result_cache_never_replays_a_map_with_side_effects() -> None:
+    config = parse_cf("t.cf", HEAD + "Kstore macro\nS1\nR$*\t$@ $(store {seen} $@ $1 $) $1\n",
+                      identity=ME)
+    rw = Rewriter(config)
+    env = RewriteEnv(config, lambda s: None)
+    for _ in range(2):
+        env.define_macro("seen", None)
+        tokens, _ = prescan("u", "\0", env.tables.external)
+        rw.rewrite(tokens, 1, env)
+        assert env.macro("seen") == "u"
