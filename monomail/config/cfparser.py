@@ -24,7 +24,7 @@ from .macros import MacroNames, expand, initial_macros, translate_dollars
 from .mapspec import MapSpec
 from .model import Config, Header, Mailer, frozen_map
 from .options import Options
-from .scanf import scan_first
+from .fileclass import line_fileclass
 
 if TYPE_CHECKING:
     from monomail.maps.base import Map
@@ -319,64 +319,6 @@ def add_class_word(state: ParseState, mid: int, word: str) -> None:
             state.classes.copy(src, mid)
         return
     state.classes.add(mid, word)
-
-
-def line_fileclass(state: ParseState, rest: str) -> None:
-    mid, end = state.names.parse(rest, 0, state.syserr)
-    if mid == 0:
-        return
-    p = rest[end:].lstrip(" \t\n")
-    optional = p.startswith("-o")
-    if optional:
-        p = p.split(None, 1)[1] if len(p.split(None, 1)) > 1 else ""
-    if p.startswith("|"):
-        words = _program_output(state, p[1:].split())
-    else:
-        name, _, fmt = p.partition(" ")
-        fmt = fmt.strip() or "%s"
-        if not name:
-            state.syserr("fileclass: missing file name")
-            return
-        if "@" in name and not name.startswith("/"):
-            state.syserr(f"fileclass: F{{{state.names.name(mid)}}}: map class lookups "
-                         "are not supported by monomail")
-            return
-        words = _file_words(state, name, fmt, optional)
-    for word in words:
-        add_class_word(state, mid, word)
-
-
-def _file_words(state: ParseState, name: str, fmt: str, optional: bool) -> list[str]:
-    try:
-        with open(name, "rb") as f:
-            data = f.read().decode("latin-1")
-    except OSError as exc:
-        if not optional:
-            state.syserr(f"fileclass: cannot open '{name}': {os.strerror(exc.errno or 0)}",
-                         oserr=True)
-        return []
-    words: list[str] = []
-    for line in data.splitlines():
-        if line.startswith("#"):
-            continue
-        found = scan_first(line, fmt)
-        if found is not None:
-            words.extend(found.split())
-    return words
-
-
-def _program_output(state: ParseState, argv: list[str]) -> list[str]:
-    import subprocess
-    try:
-        out = subprocess.run(argv, capture_output=True, timeout=60, check=False).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        state.syserr(f"fileclass: cannot run '{' '.join(argv)}': {exc}")
-        return []
-    words: list[str] = []
-    for line in out.decode("latin-1").splitlines():
-        if not line.startswith("#"):
-            words.extend(line.split()[:1])
-    return words
 
 
 def line_option(state: ParseState, rest: str) -> None:

@@ -27,10 +27,7 @@ def _compile(fmt: str) -> tuple[re.Pattern[str], int]:
             if conv == "%":
                 parts.append("%")
             elif conv == "[":
-                end = fmt.index("]", i + 2 if fmt[i + 1:i + 2] in ("^", "]") else i + 1)
-                body = fmt[i + 1:end].replace("\\", "\\\\")
-                pat = "[" + body + "]+"
-                i = end
+                pat, i = _scanset(fmt, i)
                 parts.append(f"({pat})" if not suppress else pat)
                 group += not suppress
             else:
@@ -42,9 +39,28 @@ def _compile(fmt: str) -> tuple[re.Pattern[str], int]:
     return re.compile("".join(parts)), group
 
 
+def _scanset(fmt: str, i: int) -> tuple[str, int]:
+    """%[...] at fmt[i] == '[': (regex, index of its closing bracket).  Like glibc, an
+    unterminated set runs to the end of the format ("%[^" matches everything)."""
+    negate = fmt[i + 1:i + 2] == "^"
+    start = i + 1 + negate
+    end = fmt.find("]", start + 1 if fmt[start:start + 1] == "]" else start)
+    if end < 0:
+        end = len(fmt)
+    members = fmt[start:end]
+    if not members:
+        return (r"[\s\S]+" if negate else r"(?!)"), end
+    body = "".join("\\" + c if c in "\\^[]" else c for c in members)
+    return ("[^" if negate else "[") + body + "]+", end
+
+
 def scan_first(line: str, fmt: str) -> str | None:
-    """What sscanf(line, fmt, buf) stores in buf, or None when it matches nothing."""
-    pattern, groups = _compile(fmt)
+    """What sscanf(line, fmt, buf) stores in buf, or None when it matches nothing
+    (a malformed format, like sscanf's, converts nothing)."""
+    try:
+        pattern, groups = _compile(fmt)
+    except (ValueError, re.error):
+        return None
     match = pattern.match(line.rstrip("\n"))
     if match is None or groups == 0:
         return None

@@ -188,6 +188,14 @@ class Map:
             self._valid = False
         return self._open_state
 
+    def open_class(self, ctx: MapContext) -> bool:
+        """The class's own open, without openmap's bogus fallback: F lines use it and
+        report a failure themselves."""
+        if not self._valid:
+            return False
+        self._open_state = self._open_state or self._open(ctx)
+        return self._open_state
+
     def close(self) -> None:
         """Forget the open state (and bogus state) so the next lookup opens again."""
         if self._open_state and not self._bogus:

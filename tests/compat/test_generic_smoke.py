@@ -55,8 +55,23 @@ def header_check_cf(generic_cf: Path) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def fileclass_cf(generic_cf: Path) -> Path:
+    """generic-linux.cf plus F lines of every kind.  The files live under the checkout's
+    .cache, because sendmail refuses map files below world-writable folders like /tmp."""
+    folder = ROOT / ".cache" / "fileclass"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "fcmap.txt").write_text("relay one.example two.example\nother x\n")
+    (folder / "words").write_text("# comment\nalpha beta\ngamma # x\n")
+    tail = (INPUTS / "fileclass.cf-tail").read_text().replace("@FOLDER@", str(folder))
+    out = generic_cf.with_name("fileclass.cf")
+    out.write_text(generic_cf.read_text(encoding="latin-1") + tail, encoding="latin-1")
+    return out
+
+
 @pytest.mark.parametrize("inputs,cf_fixture", [("generic-linux.txt", "generic_cf"),
-                                               ("headerchecks.txt", "header_check_cf")])
+                                               ("headerchecks.txt", "header_check_cf"),
+                                               ("fileclass.txt", "fileclass_cf")])
 def test_bt_session_matches_sendmail(sendmail_root: Path, inputs: str, cf_fixture: str,
                                      request: pytest.FixtureRequest) -> None:
     generic_cf = request.getfixturevalue(cf_fixture)
