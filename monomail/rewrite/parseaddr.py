@@ -13,7 +13,7 @@ from monomail.config.model import Mailer
 from monomail.dsn.status import dsn_to_exit, is_enhanced
 from .addrutil import cataddr, lower, stripquotes
 from .engine import Rewriter
-from .env import RewriteEnv
+from .env import RewriteEnv, format_error
 from .prescan import prescan
 from .tokens import CANONHOST, CANONNET, CANONUSER, MAXATOM, MAXNAME
 
@@ -71,7 +71,8 @@ def parseaddr(rw: Rewriter, env: RewriteEnv, addr: str, flags: int,
     if bad:
         a.bad = True
     if not a.bad and queue_up:
-        env.message(f"{addr}... Transient parse error -- message queued for future delivery")
+        env.message(format_error("050 Transient parse error -- message queued for future "
+                                 "delivery", addr))
         a.queue_up, a.status = True, "4.4.3"
     return a
 

@@ -18,6 +18,7 @@ from .remotename import remotename
 from monomail.maps.mxlist import NULLMX
 
 SPACES = " \t\n\r\x0b\x0c"
+MAXLINE = 2048  # sendmail reads test input with fgets into a buffer this size
 
 
 class TestSession:
@@ -41,10 +42,10 @@ class TestSession:
         while True:
             if not verbose:
                 self.write("> ")
-            raw = stdin.readline()
+            raw = stdin.readline(MAXLINE - 1)
             if not raw:
                 return self.env.exit_status
-            line = raw.split("\n", 1)[0]
+            line = raw.split("\n", 1)[0].split("\0", 1)[0]
             if verbose:
                 self.write(f"> {line}\n")
             if self.command(line) is False:

@@ -71,7 +71,8 @@ def fileclass_cf(generic_cf: Path) -> Path:
 
 @pytest.mark.parametrize("inputs,cf_fixture", [("generic-linux.txt", "generic_cf"),
                                                ("headerchecks.txt", "header_check_cf"),
-                                               ("fileclass.txt", "fileclass_cf")])
+                                               ("fileclass.txt", "fileclass_cf"),
+                                               ("odd-input.txt", "fileclass_cf")])
 def test_bt_session_matches_sendmail(sendmail_root: Path, inputs: str, cf_fixture: str,
                                      request: pytest.FixtureRequest) -> None:
     generic_cf = request.getfixturevalue(cf_fixture)
