@@ -25,6 +25,7 @@ from .mapspec import MapSpec
 from .model import Config, Header, Mailer, frozen_map
 from .options import Options
 from .fileclass import line_fileclass
+from .queuegroups import QueueGroup, line_queue
 
 if TYPE_CHECKING:
     from monomail.maps.base import Map
@@ -57,9 +58,11 @@ class ParseState:
     header_checks: dict[str, tuple[str, bool]] = field(default_factory=dict)
     priorities: dict[str, int] = field(default_factory=dict)
     environment: dict[str, str] = field(default_factory=dict)
-    queues: list[str] = field(default_factory=list)
+    queues: list[QueueGroup] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
+    fatal: int = 0  # sendmail's finis() while reading: stop, exit with this status
     output: list[str] = field(default_factory=list)
     tables: TokenTables | None = None
 
@@ -69,7 +72,7 @@ class ParseState:
     def syserr(self, message: str, oserr: bool = False) -> None:
         """Report a cf error; like sendmail, the first one decides the exit status
         (EX_OSERR when a system call failed, else EX_SOFTWARE)."""
-        message = split_reply(message)[1]
+        message = "".join(chr(ord(c) & 0x7F) for c in split_reply(message)[1])
         text = f"{self.where()}: {message}" if self.lineno else message
         self.errors.append(text)
         self.output.append(text)
@@ -142,6 +145,8 @@ def parse_cf(path: str, text: str | None = None, identity: Identity | None = Non
             continue
         line = translate_dollars(line, state.names, state.level, state.syserr)
         handle_line(state, line)
+        if state.fatal:
+            return freeze(state)
     state.lineno = 0
     default_maps(state)
     if "local" not in state.mailers:
@@ -232,6 +237,7 @@ def strtorwset(state: ParseState, text: str, enter: bool) -> tuple[int, str]:
     while end < len(p) and p[end].isascii() and (p[end].isalnum() or p[end] == "_"):
         end += 1
     name = p[:end]
+    shown = cut_after_name(p, end)
     if not name or not name[0].isalpha():
         state.syserr(f'invalid ruleset name: "{p[:20]}"')
         return -1, p
@@ -244,12 +250,12 @@ def strtorwset(state: ParseState, text: str, enter: bool) -> tuple[int, str]:
         value = rest[1:].lstrip(" \t\n")
         digits = len(value) - len(value.lstrip("0123456789"))
         if not digits:
-            state.syserr(f'bad ruleset definition "{name}" (number required after `=\')')
+            state.syserr(f'bad ruleset definition "{shown}" (number required after `=\')')
         else:
             number = int(value[:digits])
             rest = value[digits:]
             if number >= MAXRWSETS // 2:
-                state.syserr(f'bad ruleset number {number} in "{name}" ({MAXRWSETS // 2} max)')
+                state.syserr(f'bad ruleset number {number} in "{shown}" ({MAXRWSETS // 2} max)')
                 number = -1
     elif known is not None:
         number = known
@@ -257,16 +263,22 @@ def strtorwset(state: ParseState, text: str, enter: bool) -> tuple[int, str]:
         state.next_named -= 1
         number = state.next_named
         if number < MAXRWSETS // 2:
-            state.syserr(f"{name}: too many named rulesets ({MAXRWSETS // 2} max)")
+            state.syserr(f"{shown}: too many named rulesets ({MAXRWSETS // 2} max)")
             number = -1
     if known is not None and number >= 0 and number != known:
-        state.syserr(f"{name}: ruleset changed value (old {known}, new {number})")
+        state.syserr(f"{shown}: ruleset changed value (old {known}, new {number})")
         number = known
     elif number >= 0:
         state.ruleset_numbers[name] = number
     if enter and number >= 0:
         state.ruleset_names[number] = name
     return number, rest
+
+
+def cut_after_name(text: str, end: int) -> str:
+    """How a ruleset reference looks in sendmail's messages: strtorwset writes NULs over
+    the blanks after the name, so the text stops there (else it runs to the end)."""
+    return text[:end] if end < len(text) and text[end] in " \t\n\r\x0b\x0c" else text
 
 
 def line_define(state: ParseState, rest: str) -> None:
@@ -365,7 +377,7 @@ def line_map(state: ParseState, rest: str) -> None:
     text = state.expand(rest).lstrip(" \t")
     parts = text.split(None, 2)
     if len(parts) < 2:
-        state.syserr(f"readcf: map {parts[0]}: class required" if parts
+        state.syserr(f"readcf: config K line, map {parts[0]}: no map class" if parts
                      else "readcf: config K line: no map name")
         return
     spec = MapSpec(parts[0], parts[1], parts[2] if len(parts) > 2 else "", state.where())
@@ -436,11 +448,6 @@ def line_environment(state: ParseState, rest: str) -> None:
     state.environment[name] = value if eq else os.environ.get(name, "")
 
 
-def line_queue(state: ParseState, rest: str) -> None:
-    name = rest.split(",", 1)[0].strip()
-    state.queues.append(name)
-
-
 def line_milter(state: ParseState, rest: str) -> None:
     state.warnings.append(f"{state.where()}: mail filters (X lines) are not supported by "
                           "monomail; ignored")
@@ -470,6 +477,7 @@ def freeze(state: ParseState) -> Config:
         priorities=frozen_map(state.priorities),
         environment=frozen_map(state.environment), queues=tuple(state.queues),
         errors=tuple(state.errors), warnings=tuple(state.warnings), output=tuple(state.output),
+        refusals=tuple(state.refusals), fatal=state.fatal,
         exit_status=state.exit_status,
     )
 

@@ -177,6 +177,8 @@ def _install(state: "ParseState", f: dict) -> None:
         return
     if path == "[IPC]" and not _check_ipc(state, f):
         return
+    if path == "[FILE]" and not _check_file(state, f):
+        return
     if "eol" not in f:
         uses_user = any(MACROEXPAND + "u" in arg for arg in argv)
         f["eol"] = "\n" if uses_user else "\r\n"
@@ -190,6 +192,19 @@ def _install(state: "ParseState", f: dict) -> None:
             return
     f["flags"] = frozenset(f["flags"])
     state.mailers[name.lower()] = Mailer(index=index, **f)
+
+
+def _check_file(state, f: dict) -> bool:
+    """[FILE] mailers take exactly `FILE path`."""
+    name, argv = f["name"], f["argv"]
+    if len(argv) != 2:
+        state.syserr(f"M{name}: too {'few' if len(argv) < 2 else 'many'} parameters "
+                     "for [FILE] mailer")
+        return False
+    if argv[0] != "FILE":
+        state.syserr(f"M{name}: first argument in [FILE] mailer must be FILE")
+        return False
+    return True
 
 
 def _check_ipc(state, f: dict) -> bool:

@@ -14,6 +14,7 @@ from .macros import MacroNames
 
 if TYPE_CHECKING:
     from monomail.maps.base import Map
+    from .queuegroups import QueueGroup
 
 NO_ID = -1
 DEFAULT_MAX_RCPT = 100
@@ -94,9 +95,11 @@ class Config:
     header_checks: Mapping[str, tuple[str, bool]]  # field (lowered, or "*") -> (ruleset, strip comments)
     priorities: Mapping[str, int]
     environment: Mapping[str, str]
-    queues: tuple[str, ...]
+    queues: tuple["QueueGroup", ...]
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    fatal: int = 0  # reading stopped here, as sendmail exits: the status to exit with
+    refusals: tuple[str, ...] = ()  # values sendmail accepts silently but monomail will not run with
     output: tuple[str, ...] = field(default=())  # lines sendmail prints on stdout while reading
     exit_status: int = 0  # what sendmail's ExitStat is after reading (70/71 after errors)
 

@@ -12,7 +12,7 @@ import grp
 import pwd
 import re
 import socket
-from typing import NamedTuple, NoReturn
+from typing import Callable, NamedTuple, NoReturn
 
 from .errors import ConfigError
 
@@ -89,11 +89,14 @@ class ConnectOnlyTo(NamedTuple):
     port: int | None
 
 
-def convtime(text: str, default_unit: str) -> int:
+def convtime(text: str, default_unit: str,
+             report: Callable[[str], None] | None = None) -> int:
     """Seconds in "5d4h", "30m", "now" or a bare number in `default_unit`, as convtime.c.
 
     Numbers and unit letters alternate; a trailing number takes the default unit, a
-    leading "-" negates the whole.  Units are w d h m s, lower case only.
+    leading "-" negates the whole.  Units are w d h m s, lower case only.  An unknown
+    unit raises TimeUnitError, or, given `report`, is reported and read as the default
+    unit, which is what sendmail does with an O line.
     """
     if text.lower() == "now":
         return NOW
@@ -110,16 +113,26 @@ def convtime(text: str, default_unit: str) -> int:
         if i < len(text):
             unit, i = text[i], i + 1
             if unit not in _UNIT_SECONDS:
-                raise TimeUnitError(unit)
+                if report is None:
+                    raise TimeUnitError(unit)
+                report(str(TimeUnitError(unit)))
+                unit = default_unit
         total += number * _UNIT_SECONDS.get(unit, 86400)
     return sign * total
 
 
+# sendmail converts these twice (to check, then to set), so it complains twice
+_CONVERTED_TWICE = ("Timeout.queuereturn", "Timeout.queuewarn")
+
+
 def duration(raw: str, unit: str, notes: Notes) -> int:
-    try:
-        return convtime(raw, unit)
-    except TimeUnitError as exc:
-        notes.fail(f'{exc}: expected a duration like 5d4h, got "{raw}"')
+    """A duration as sendmail takes it: a bad unit letter is reported, not fatal."""
+    twice = notes.option.startswith(_CONVERTED_TWICE)
+
+    def report(text: str) -> None:
+        for _ in range(2 if twice else 1):
+            notes.syserr(text)
+    return convtime(raw, unit, report)
 
 
 def atobool(raw: str) -> bool:

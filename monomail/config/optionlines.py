@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from .cfparser import ParseState
 
 MONOMAIL_NOTE = "is not implemented by monomail"
+FATAL = ("Unknown delivery mode", "Unknown 8-bit mode")
+STRICTER = "expected "  # monomail's own value checks; sendmail's messages never start so
 
 
 def record_option(state: "ParseState", rest: str, sticky: bool = False) -> None:
@@ -20,7 +22,15 @@ def record_option(state: "ParseState", rest: str, sticky: bool = False) -> None:
     try:
         opt, value, messages = option_table.parse_option_line(rest, state.where(), state.level)
     except ConfigError as exc:
-        state.syserr(exc.message)
+        if exc.message.startswith(FATAL):
+            state.syserr(exc.message)
+            state.fatal = 64  # sendmail stops right there with EX_USAGE
+        elif exc.message.startswith(STRICTER):
+            # sendmail takes such a value silently (as 0); monomail will not run a
+            # daemon on it, but -bt must show what sendmail shows
+            state.refusals.append(f"{state.where()}: {exc.message}")
+        else:
+            state.syserr(exc.message)
         return
     for text in messages:
         if MONOMAIL_NOTE in text:

@@ -89,9 +89,9 @@ _PARSERS: dict[str, Parser] = {
 def _parse(opt: OptionDef, raw: str, notes: Notes) -> object:
     if raw == "" and opt.on_empty is not PARSE:
         return opt.on_empty
+    notes.option = opt.name
     if opt.kind == "duration":
         return values.duration(raw, opt.unit or "m", notes)
-    notes.option = opt.name
     return _PARSERS[opt.kind](raw, notes)
 
 

@@ -7,6 +7,7 @@ import sys
 from typing import Callable, TextIO
 
 from monomail import sysexits as ex
+from monomail.config.cfparser import cut_after_name
 from monomail.config.model import Config
 from .crackaddr import crackaddr
 from .engine import Rewriter
@@ -218,14 +219,13 @@ def define_session_macros(env: RewriteEnv) -> None:
 
 
 def _as_cut_by_strtorwset(text: str) -> str:
-    """sendmail's strtorwset writes NULs over the blanks after a ruleset name, so its
-    "Undefined ruleset" message shows the text only up to there."""
+    """The name as sendmail's "Undefined ruleset" message shows it (see cut_after_name)."""
     start = len(text) - len(text.lstrip(SPACES))
     end = start
     while end < len(text) and text[end].isascii() and (text[end].isalnum() or text[end] == "_"):
         end += 1
-    if end > start and text[start].isalpha() and end < len(text) and text[end] in SPACES:
-        return text[:end]
+    if end > start and text[start].isalpha():
+        return text[:start] + cut_after_name(text[start:], end - start)
     return text
 
 
@@ -409,6 +409,8 @@ def run_test_mode(config: Config, stdin: TextIO | None = None, verbose: bool = F
     out = sys.stdout
     for text in config.output:
         out.write(text + "\n")
+    if config.fatal:
+        return config.fatal
     session = TestSession(config, out.write)
     try:
         return session.run(stdin or sys.stdin, verbose)

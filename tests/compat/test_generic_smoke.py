@@ -48,11 +48,7 @@ def isolated(argv: list[str], stdin: str, env: dict[str, str]) -> str:
 @pytest.fixture(scope="session")
 def header_check_cf(generic_cf: Path) -> Path:
     """generic-linux.cf plus header check rulesets (H lines with $>), error verdicts included."""
-    out = generic_cf.with_name("headerchecks.cf")
-    text = generic_cf.read_text(encoding="latin-1").replace(
-        "Fw/etc/mail/local-host-names", "Fw-o /etc/mail/local-host-names")
-    out.write_text(text + (INPUTS / "headerchecks.cf-tail").read_text(), encoding="latin-1")
-    return out
+    return cf_with_tail(generic_cf, "headerchecks.cf-tail")
 
 
 @pytest.fixture(scope="session")
@@ -69,10 +65,33 @@ def fileclass_cf(generic_cf: Path) -> Path:
     return out
 
 
+def cf_with_tail(generic_cf: Path, tail: str) -> Path:
+    """generic-linux.cf (with its class file made optional) plus lines from smoke/."""
+    out = generic_cf.with_name(tail.replace(".cf-tail", ".cf"))
+    text = generic_cf.read_text(encoding="latin-1").replace(
+        "Fw/etc/mail/local-host-names", "Fw-o /etc/mail/local-host-names")
+    out.write_text(text + (INPUTS / tail).read_text(encoding="latin-1"), encoding="latin-1")
+    return out
+
+
+@pytest.fixture(scope="session")
+def badlines_cf(generic_cf: Path) -> Path:
+    """Malformed lines of every type: messages, exit status and what still loads."""
+    return cf_with_tail(generic_cf, "badlines.cf-tail")
+
+
+@pytest.fixture(scope="session")
+def fatal_cf(generic_cf: Path) -> Path:
+    """An option sendmail stops on."""
+    return cf_with_tail(generic_cf, "fatal.cf-tail")
+
+
 @pytest.mark.parametrize("inputs,cf_fixture", [("generic-linux.txt", "generic_cf"),
                                                ("headerchecks.txt", "header_check_cf"),
                                                ("fileclass.txt", "fileclass_cf"),
-                                               ("odd-input.txt", "fileclass_cf")])
+                                               ("odd-input.txt", "fileclass_cf"),
+                                               ("badlines.txt", "badlines_cf"),
+                                               ("fatal.txt", "fatal_cf")])
 def test_bt_session_matches_sendmail(sendmail_root: Path, inputs: str, cf_fixture: str,
                                      request: pytest.FixtureRequest) -> None:
     generic_cf = request.getfixturevalue(cf_fixture)
