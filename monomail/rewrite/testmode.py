@@ -22,7 +22,7 @@ SPACES = " \t\n\r\x0b\x0c"
 MAXLINE = 2048  # sendmail reads test input with fgets into a buffer this size
 
 
-class TestSession:
+class AddressTestSession:
     """One -bt session: state that test commands change (.D, .C, /tryflags)."""
 
     def __init__(self, config: Config, out: Callable[[str], None]) -> None:
@@ -275,7 +275,7 @@ def _split_word(line: str, keep_rest: bool = False) -> tuple[str, str | None]:
     return line[:end], rest.lstrip(SPACES)
 
 
-def cmd_parse(s: TestSession, arg: str) -> None:
+def cmd_parse(s: AddressTestSession, arg: str) -> None:
     if not arg:
         s.write("Usage: /parse address\n")
         return
@@ -297,7 +297,7 @@ def _kind(flags: int) -> str:
             ("sender" if flags & RF_SENDERADDR else "recipient"))
 
 
-def cmd_tryflags(s: TestSession, arg: str) -> None:
+def cmd_tryflags(s: AddressTestSession, arg: str) -> None:
     if not arg:
         s.write("Usage: /tryflags [Hh|Ee][Ss|Rr]\n")
         return
@@ -315,7 +315,7 @@ def cmd_tryflags(s: TestSession, arg: str) -> None:
     s.env.define_macro("addr_type", value)
 
 
-def cmd_try(s: TestSession, arg: str) -> None:
+def cmd_try(s: AddressTestSession, arg: str) -> None:
     mailer_name, addr = _split_word(arg)
     if not addr:
         s.write("Usage: /try mailer address\n")
@@ -330,7 +330,7 @@ def cmd_try(s: TestSession, arg: str) -> None:
     s.env.to = None
 
 
-def cmd_map(s: TestSession, arg: str) -> None:
+def cmd_map(s: AddressTestSession, arg: str) -> None:
     if not arg:
         s.write("Usage: /map mapname key\n")
         return
@@ -354,7 +354,7 @@ def cmd_map(s: TestSession, arg: str) -> None:
         s.write(f"returns {value} ({status})\n")
 
 
-def cmd_canon(s: TestSession, arg: str) -> None:
+def cmd_canon(s: AddressTestSession, arg: str) -> None:
     if not arg:
         s.write("Usage: /canon address\n")
         return
@@ -362,7 +362,7 @@ def cmd_canon(s: TestSession, arg: str) -> None:
     s.write(f"getcanonname({arg}) returns {answer.name}\n")
 
 
-def cmd_mx(s: TestSession, arg: str) -> None:
+def cmd_mx(s: AddressTestSession, arg: str) -> None:
     if not arg:
         s.write("Usage: /mx address\n")
         return
@@ -375,7 +375,7 @@ def cmd_mx(s: TestSession, arg: str) -> None:
         s.write(f"\t{host}\n")
 
 
-def cmd_expand(s: TestSession, arg: str) -> None:
+def cmd_expand(s: AddressTestSession, arg: str) -> None:
     if not arg:
         s.write("Usage: /expand string\n")
         return
@@ -383,7 +383,7 @@ def cmd_expand(s: TestSession, arg: str) -> None:
     s.write(s.env.xputs(expand(arg, s.env.macro_value, s.env.syserr)))
 
 
-def cmd_gethostbyname(s: TestSession, arg: str) -> None:
+def cmd_gethostbyname(s: AddressTestSession, arg: str) -> None:
     """sendmail resolves the name and prints nothing (its answer shows only in debug)."""
     import socket
     try:
@@ -392,12 +392,12 @@ def cmd_gethostbyname(s: TestSession, arg: str) -> None:
         pass
 
 
-def cmd_header(s: TestSession, arg: str) -> None:
+def cmd_header(s: AddressTestSession, arg: str) -> None:
     flags = s.headers.chomp(arg)
     s.write(f"ul = {'0x%08x' % flags if flags else '00000000'}\n")
 
 
-SLASH_COMMANDS: dict[str, Callable[[TestSession, str], None]] = {
+SLASH_COMMANDS: dict[str, Callable[[AddressTestSession, str], None]] = {
     "parse": cmd_parse, "tryflags": cmd_tryflags, "try": cmd_try, "map": cmd_map,
     "canon": cmd_canon, "mx": cmd_mx, "expand": cmd_expand,
     "gethostbyname": cmd_gethostbyname, "header": cmd_header,
@@ -411,7 +411,7 @@ def run_test_mode(config: Config, stdin: TextIO | None = None, verbose: bool = F
         out.write(text + "\n")
     if config.fatal:
         return config.fatal
-    session = TestSession(config, out.write)
+    session = AddressTestSession(config, out.write)
     try:
         return session.run(stdin or sys.stdin, verbose)
     finally:
