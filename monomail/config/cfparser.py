@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from monomail.maps.base import Map
 
 MAXLINE = 2048
+MAX_CONFIG_LEVEL = 10
 MAXRWSETS = 200
 
 
@@ -152,6 +153,10 @@ def parse_cf(path: str, text: str | None = None, identity: Identity | None = Non
     if "local" not in state.mailers:
         state.syserr("No local mailer defined")
     mailers.finish(state)
+    if state.level < MAX_CONFIG_LEVEL:
+        from monomail import __version__
+        state.say(f"Warning: .cf file is out of date: monomail {__version__} supports "
+                  f"version {MAX_CONFIG_LEVEL}, .cf file is version {state.level}")
     my_name = state.expand(MACROEXPAND + "j") or "localhost"
     if "." not in my_name:
         state.say(f"WARNING: local host name ({my_name}) is not qualified; "
@@ -357,6 +362,8 @@ def line_version(state: ParseState, rest: str) -> None:
         state.syserr(f'invalid argument to V line: "{rest[:20]}"')
         return
     state.level = int(p[:digits])
+    if state.level >= 6:
+        state.options = state.options.with_value("ColonOkInAddr", False)
     if state.level >= 5:
         w = state.macros.get(ord("w"))
         if w and "." in w:

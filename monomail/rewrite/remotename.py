@@ -28,7 +28,8 @@ def remotename(rw: Rewriter, env: RewriteEnv, name: str, m: Mailer,
     if rwset < 0:
         return name, status
     env.define_macro("addr_type", ("h" if header else "e") + " " + kind)
-    fancy = MACROEXPAND + "g" if m.has("c") else crackaddr(name)
+    colon_ok = bool(env.config.options.get("ColonOkInAddr"))
+    fancy = MACROEXPAND + "g" if m.has("c") else crackaddr(name, colon_ok)
     tokens, _ = prescan(name, "\0", env.tables.external, usrerr=env.usrerr)
     if tokens is None:
         return name, status

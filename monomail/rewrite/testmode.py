@@ -279,8 +279,8 @@ def cmd_parse(s: AddressTestSession, arg: str) -> None:
     if not arg:
         s.write("Usage: /parse address\n")
         return
-    s.write("Cracked address = " + s.env.xputs(crackaddr(arg, s.config.level >= 6 and False))
-            + "\n")
+    cracked = crackaddr(arg, bool(s.config.options.get("ColonOkInAddr")))
+    s.write("Cracked address = " + s.env.xputs(cracked) + "\n")
     s.write(f"Parsing {_kind(s.tryflags)} address\n")
     a = parseaddr(s.rw, s.env, arg, s.tryflags)
     s.env.to = None
