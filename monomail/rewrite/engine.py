@@ -107,8 +107,9 @@ class Rewriter:
                 env.syserr(f"554 5.3.5 Infinite loop in ruleset {name}, rule {idx + 1}")
                 break
             mlist = None
-            anchor = rule.anchor
-            if rule.required <= present and (anchor is None or (low and low[0] == anchor)):
+            anchor, tail = rule.anchor, rule.tail
+            if rule.required <= present and (anchor is None or (low and low[0] == anchor)) \
+                    and (tail is None or (low and low[-1] == tail)):
                 if rule.fast is not None:
                     mlist = rule.fast(pvp, low, members, prefixes, macro_value, join)
                 else:

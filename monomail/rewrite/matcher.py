@@ -28,6 +28,7 @@ class CompiledRule:
     ops: tuple[tuple[int, object], ...]
     required: frozenset[str]
     anchor: str | None  # the literal the first token must be, when the LHS starts with one
+    tail: str | None  # likewise the last token, when the LHS ends with a literal
     rhs: tuple[str, ...]
     line: int
     fast: Callable[..., "list | None"] | None = None  # generated matcher (matchgen)
@@ -49,10 +50,11 @@ def compile_rule(rule: Rule) -> CompiledRule:
             ops.append((kind, None))
     from .matchgen import generate
     anchor = ops[0][1] if ops and ops[0][0] == LIT else None
+    tail = ops[-1][1] if ops and ops[-1][0] == LIT else None
     rhs, after = rule.rhs, AGAIN
     if rhs and rhs[0] in (CANONUSER, CANONHOST):
         rhs, after = rhs[1:], NEXT if rhs[0] == CANONUSER else DONE
-    return CompiledRule(tuple(ops), frozenset(required), anchor, rule.rhs,  # type: ignore[arg-type]
+    return CompiledRule(tuple(ops), frozenset(required), anchor, tail, rule.rhs,  # type: ignore[arg-type]
                         rule.line, generate(tuple(ops)), compile_rhs(rhs), after)
 
 
