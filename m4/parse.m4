@@ -49,8 +49,12 @@ _MM_UUCP_OK(`R$- ! $+		$@ $>Canonify2 $2 < @ $1 .UUCP >	host!user
 R$+ . $- ! $+		$@ $>Canonify2 $3 < @ $1 . $2 >		a.b!user
 R$+ ! $+		$@ $>Canonify2 $2 < @ $1 .UUCP >	a!b!user
 ')dnl
-R$* % $*		$1 @ $2				percent hack: every % is an @
+ifdef(`_USE_DECNET_SYNTAX_', `R$- :: $+		$@ $>Canonify2 $2 < @ $1 .DECNET >	DECnet node::user
+R$- . $- :: $+		$@ $>Canonify2 $3 < @ $1.$2 .DECNET >	numeric DECnet node
+')dnl
+ifdef(`_MM_NO_PERCENT', `', `R$* % $*		$1 @ $2				percent hack: every % is an @
 R$* @ $* @ $*		$1 % $2 @ $3			... but the rightmost one
+')dnl
 R$* @ $*		$@ $>Canonify2 $1 < @ $2 >
 R$*			$@ $>Canonify2 $1
 
@@ -108,6 +112,8 @@ R$* < $+ > $*		$1 $2 $3			defocus
 R@ $+ : @ $+ : $+	@ $1 , @ $2 : $3		route: commas between hops
 R@ $*			$@ @ $1
 _MM_UUCP_OK(`R$+ @ $- . UUCP		$2!$1				user@h.UUCP: h!user
+')dnl
+ifdef(`_USE_DECNET_SYNTAX_', `R$+ @ $+ . DECNET	$2 :: $1			back to node::user
 ')dnl
 R$+ % $=w @ $=w		$1 @ $2				u%ours@ours: u@ours
 

@@ -4,7 +4,8 @@ dnl  policy.m4 -- the rulesets the SMTP server consults: check_relay,
 dnl  check_mail, check_rcpt (with delay_checks: checkrelay, checkmail,
 dnl  checkrcpt behind a new check_rcpt), their Local_* hooks, the access map
 dnl  lookups (D, A, E, F, U, SearchList), CanonAddr, ParseRecipient,
-dnl  Rcpt_ok, Relay_ok, trust_auth, RateControl, ConnControl, greet_pause.
+dnl  Rcpt_ok, Relay_ok, trust_auth, RateControl, ConnControl, greet_pause,
+dnl  BadMX; the rules of require_rdns, block_bad_helo and bestmx_is_local.
 dnl
 dnl  The verdicts (OK, RELAY, $#error with code and text, $#discard) are
 dnl  those a sendmail.cf gives for the same .mc, maps and macros.
@@ -12,6 +13,8 @@ dnl
 dnl  _MM_REJECT: the $#error arguments for REJECT in the access map
 define(`_MM_REJECT', `ifdef(`confREJECT_MSG', `$: confREJECT_MSG', `$`'@ 5.7.1 $: "550 Access denied"')')
 dnl  SearchList may also call A when rates or connections are counted
+dnl  _MM_BAD_HELO: the refusal of FEATURE(block_bad_helo)
+define(`_MM_BAD_HELO', `$`'#error $`'@ 5.7.1 $`':"550 bogus HELO name used: " $`'&s')
 define(`_MM_SRC_A', `ifdef(`_MM_FEAT_ratecontrol', ` A', `ifdef(`_MM_FEAT_conncontrol', ` A')')')
 divert(0)dnl
 _MM_ACCESS(`
@@ -118,6 +121,13 @@ ifdef(`_MM_FEAT_ratecontrol', `ifdef(`_MM_RATE_NOW', `', `R$*		$: $>RateControl 
 ifdef(`_MM_FEAT_conncontrol', `ifdef(`_MM_CONN_NOW', `', `R$*		$: $>ConnControl dummy
 ')')dnl
 undivert(8)dnl
+ifdef(`_MM_FEAT_require_rdns', `R$*			$: $&{client_addr} $| $&{client_resolve}
+R$=R $*			$@ RELAY			a client we relay for
+R$* $| OK		$@ OK				its name maps back
+R$* $| FAIL		$#error $@ 5.7.1 $: 550 Fix reverse DNS for $1
+R$* $| TEMP		$#error $@ 4.1.8 $: 451 Client IP address $1 does not resolve
+R$* $| FORGED		$#error $@ 4.1.8 $: 451 Possibly forged hostname for $1
+')dnl
 
 ######################################################################
 #  check_mail: the envelope sender
@@ -196,6 +206,20 @@ R<ERROR:$+> $*		$#error $: $1
 R<<TMPF>> $*		$#error $@ 4.3.0 $: _MM_TMPF
 R<$+> $*		$#error $: $1
 ')dnl
+ifdef(`_MM_FEAT_badmx', `R@ $*<@$+>$*		$: $1<@$2>$3 $| $>BadMX $2
+R$* $| $#$*		$#$2
+
+SBadMX
+R$+				$:<MX><$1><:$(mxlist $1$):><:>
+R<MX><$+><:$*<TEMP>:><$*>	$#error $@ 4.1.2 $: "450 MX lookup failure for "$1
+R<MX><$*><:$+:$*><:$*>		<MX><$1><:$3><: $4 $(badmx $2 $):>	each MX host: a bare address?
+R<MX><$*><$*><$*<BADMX>:$*>	$#error $@ 5.1.2 $:"550 Illegal MX record for host "$1
+R<MX><$*><$*><$*>		$:<MX><$1><$3><$2>
+R<MX><$*><:$+:$*><:$*>		<MX><$1><:$3><:$4 $(dnsA $2 $) :>	their addresses
+R<MX><$*><$*><$*>		$:<MX><$1><$3><$2>
+R<MX><$*><:$+:$*><:$*>		<MX><$1><:$3><:$4 $(BadMXIP $2 $) :>	private ones?
+R<MX><$*><$*><$*<BADMXIP>:$*>	$#error $@ 5.1.2 $:"550 Invalid MX record for host "$1
+')dnl
 
 ######################################################################
 #  check_rcpt: the recipient, and whether we relay for the client
@@ -230,6 +254,13 @@ ifdef(`_MM_FEAT_loose_relay_check', `R$*			$: $>CanonAddr $1
 R$* < @ $* . >		$1 < @ $2 >
 ', `R$*			$: $>ParseRecipient $1
 ')dnl
+ifdef(`_MM_FEAT_bestmx_is_local', `ifelse(defn(`_MM_FEAT_bestmx_is_local'), `', `R$* < @ $* > $*			$: $1 < @ $2 @@ $(bestmx $2 $) > $3
+', `R$* < @ $* $=B > $*		$: $1 < @ $2 $3 @@ $(bestmx $2 $3 $) > $4
+')dnl
+R$* $=O $* < @ $* @@ $=w . > $*	$@ $>Rcpt_ok $1 $2 $3		routed via us: check again
+R$* < @ $* @@ $=w . > $*	$: $1 < @ $3 > $4		MX is us
+R$* < @ $* @@ $* > $*		$: $1 < @ $2 > $4
+')dnl
 ifdef(`_MM_FEAT_blocklist_recipients', `_MM_ACCESS(`R$*			$: <?> $1
 R<?> $+ < @ $=w >	$: <> <$1 < @ $2 >> $| <F:$1@$2> <U:$1@> <D:$2>
 R<?> $+ < @ $* >	$: <> <$1 < @ $2 >> $| <F:$1@$2> <D:$2>
@@ -263,6 +294,9 @@ R$* $| $={TrustAuthMech}	$# RELAY		authenticated
 R$* $| $*		$: $1
 ifelse(defn(`_MM_NO_UUCP'), `r', `R$* ! $* < @ $* >	$: <REMOTE> $2 < @ BANG_PATH >
 R$* ! $*		$: <REMOTE> $2 < @ BANG_PATH >
+')dnl
+ifelse(defn(`_MM_NO_PERCENT'), `r', `R$* % $* < @ $* >	$: <REMOTE> $1 < @ PERCENT_HACK >
+R$* % $*		$: <REMOTE> $1 < @ PERCENT_HACK >
 ')dnl
 ifdef(`_MM_FEAT_relay_entire_domain', `R$+ < @ $* $=m >	$@ RELAY
 ')dnl
@@ -379,6 +413,18 @@ R$*			$: $1 $| $>checkmail <$&f>
 R$* $| $#$*		$#$2
 R$* $| $*		$: $1 $| $>checkrelay $&{client_name} $| $&{client_addr}
 R$* $| $#$*		$#$2
+R$* $| $*		$: $1
+')dnl
+ifdef(`_MM_FEAT_block_bad_helo', `R$*			$: $1 $| <$&{auth_authen}>
+R$* $| <$+>		$: $1				authenticated: skip
+R$* $| <$*>		$: $1 $| <$&{client_addr}> [$&s]	client address, HELO name
+R$* $| <$=R $*> [$*]	$: $1				a client we relay for: skip
+R$* $| <0> [$*]		$: $1				sendmail -bs: skip
+R$* $| <$*> $=w		_MM_BAD_HELO
+R$* $| <$*> [$=w]	_MM_BAD_HELO
+R$* $| <$*> [$+.$+]	$: $1				has a dot: fine
+R$* $| <$*> [IPv6:$+]	$: $1				an IPv6 literal: fine
+R$* $| <$*> [$*]	_MM_BAD_HELO
 R$* $| $*		$: $1
 ')dnl
 _MM_ACCESS(`

@@ -164,9 +164,14 @@ R$*			$: NO
 ')dnl
 
 Sauthinfo
-_MM_ACCESS(`R$*		$: $1 $| $>D <$&{server_name}> <?> <! AuthInfo> <>
+ifdef(`_MM_FEAT_authinfo', `R$*		$: <$(authinfo AuthInfo:$&{server_name} $: ? $)>
+R<?>		$: <$(authinfo AuthInfo:$&{server_addr} $: ? $)>
+R<?>		$: <$(authinfo AuthInfo: $: ? $)>
+R<?>		$@ no				nothing for this server
+R<$*>		$# $1
+', `_MM_ACCESS(`R$*		$: $1 $| $>D <$&{server_name}> <?> <! AuthInfo> <>
 R$* $| <?>$*	$: $1 $| $>A <$&{server_addr}> <?> <! AuthInfo> <>
 R$* $| <?>$*	$: $1 $| <$(access AuthInfo: $: ? $)> <>
 R$* $| <?>$*	$@ no
 R$* $| <$*> <>	$# $2
-')dnl
+')')dnl

@@ -20,7 +20,7 @@ from monomail.config.mc import find_m4
 ROOT = Path(__file__).resolve().parents[2]
 MONOMAIL_CF_M4 = ROOT / "m4" / "cf.m4"
 DATA = Path(__file__).resolve().parent / "data"
-MAPS = ("access", "mailertable", "virtusertable", "genericstable", "domaintable")
+MAPS = ("access", "mailertable", "virtusertable", "genericstable", "domaintable", "authinfo")
 
 
 def make_settings(folder: Path) -> Path:

@@ -124,4 +124,41 @@ def commands() -> list[str]:
     lines += ["try_tls x", "clt_features x", "RelayTLS x", "authinfo x"]
     lines += _set({"auth_type": "PLAIN", "auth_authen": "joe", "auth_author": "ann"})
     lines += ["trust_auth joe", "trust_auth <joe>", "trust_auth ann"]
+    return lines + feature_commands()
+
+
+#: (sender, recipient) pairs of check_compat; HELO names of block_bad_helo
+COMPAT = [("joe@remote.example.org", "blocked@example.com"), ("ok@example.org", "joe@example.com"),
+          ("spam@example.org", "joe@example.com"), ("held@example.org", "joe@example.com"),
+          ("joe@remote.example.org", "joe@example.com")]
+HELOS = ["mail.example.com", "[192.0.2.10]", "[127.0.0.1]", "localhost", "foo", "foo.example", ".foo",
+         "[IPv6:2001:db8::1]", "[1.2.3.4]", "[mail.example.com]", ""]
+
+
+def feature_commands() -> list[str]:
+    """Lines for the rulesets of the rarer FEATUREs: check_compat, check_other, queuegroup, BadMX,
+    require_rdns, use_client_ptr, rhsbl and block_bad_helo (all macros they read are set here)."""
+    lines = ["$=B", "$=w", "$=R"]
+    lines += [f"Start,check_compat <{sender}> $| <{rcpt}>" for sender, rcpt in COMPAT]
+    lines += [f"Start,check_other {cmd} $| {code}" for cmd in ("MAIL FROM:<joe>", "Subject: hi", "GARBAGE", "GET / HTTP/1.0")
+              for code in ("2", "5", "4")]
+    lines += [f"queuegroup {rcpt}" for rcpt in ("<joe@example.com>", "ann@example.org", "joe@other.example", "joe")]
+    lines += [f"BadMX {domain}" for domain in ("example.org", "mail.example.com")]
+    lines += [f"localaddr {rcpt}" for rcpt in ("joe@remote.example.org", "joe@mail.example.com", "a%b@mail.example.com", "node::joe")]
+    lines += [f"{rulesets} {rcpt}" for rcpt in ("node::joe", "1.2::joe", "joe@node.DECNET") for rulesets in ("3,0", "3,4", "/parse")]
+    lines += _set({"client_name": "nowhere.example", "client_addr": "10.9.8.7", "client_ptr": "spammer.example"})
+    lines += ["Start,check_relay nowhere.example $| 10.9.8.7", ".D{client_ptr}nowhere.example"]
+    for resolve in ("OK", "FAIL", "TEMP", "FORGED", ""):
+        for sender in ("joe@remote.example.org", "spam@example.org", "ok@example.org", "", "joe"):
+            lines += [f".D{{client_resolve}}{resolve}", f".Df{sender}"]
+            lines += ["Start,check_relay spammer.example $| 10.9.8.7", "Start,check_relay [10.0.0.9] $| 10.0.0.9"]
+        lines += [".D{client_addr}192.0.2.99", "Start,check_relay x $| 192.0.2.99", ".D{client_addr}10.9.8.7"]
+    lines += _set({"client_resolve": "OK", "client_ptr": "", "auth_authen": ""}) + [".Dfjoe@remote.example.org"]
+    for client in ("10.0.0.200", "127.0.0.1", "0", "192.0.2.99"):
+        lines.append(f".D{{client_addr}}{client}")
+        for helo in HELOS:
+            lines += [f".Ds{helo}", "check_rcpt <joe@mail.example.com>", "check_rcpt <joe@remote.example.org>"]
+    lines += _set({"auth_authen": "joe", "client_addr": "10.0.0.200"}) + [".Dsfoo", "check_rcpt <joe@mail.example.com>"]
+    lines += _set({"auth_authen": "", "server_name": "friend.example.org", "server_addr": "198.51.100.6"}) + ["authinfo x"]
+    lines += _set({"server_name": "nowhere.example", "server_addr": "10.1.1.1"}) + ["authinfo x"]
     return lines

@@ -50,6 +50,10 @@ def test_readme_lists_every_feature_and_mailer() -> None:
     ("FEATURE(`delay_checks', `bogus')", "delay_checks"),
     ("FEATURE(`blocklist_recipients')", "access_db"),
     ("FEATURE(`dnsbl')", "dnsbl"),
+    ("FEATURE(`rhsbl')", "rhsbl"),
+    ("FEATURE(`nopercenthack', `bogus')", "nopercenthack"),
+    ("FEATURE(`compat_check')", "access_db"),
+    ("FEATURE(`queuegroup')", "access_db"),
 ])
 def test_what_monomail_lacks_stops_m4_naming_it_and_the_line(tmp_path: Path, call: str, named: str) -> None:
     mc = tmp_path / "site.mc"
