@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from monomail.rewrite.tokens import MACROEXPAND
+from .equates import atoi, split_equates
 from .model import DEFAULT_MAX_RCPT, NO_ID, Mailer
 
 if TYPE_CHECKING:
@@ -35,39 +36,14 @@ def finish(state: "ParseState") -> None:
         state.mailers["prog"] = replace(prog, flags=prog.flags - {"m"})
 
 
-def _atoi(text: str) -> int:
-    text = text.strip()
-    sign = -1 if text.startswith("-") else 1
-    body = text.lstrip("+-")
-    digits = body[:len(body) - len(body.lstrip("0123456789"))]
-    return sign * int(digits) if digits else 0
-
-
 def line_mailer(state: "ParseState", line: str) -> None:
-    from .cfparser import munchstring, strtorwset
-    end = 0
-    while end < len(line) and line[end] != "," and not line[end].isspace():
-        end += 1
-    name = line[:end]
-    if not name:
-        state.syserr("name required for mailer")
+    from .cfparser import strtorwset
+    parsed = split_equates(state, line, "mailer")
+    if parsed is None:
         return
+    name, equates = parsed
     fields: dict = {"name": name, "flags": set()}
-    p = line[end + 1:] if end < len(line) else ""
-    while p:
-        p = p.lstrip(", \t\n")
-        if not p:
-            break
-        code = p[0]
-        eq = 0
-        while eq < len(p) and p[eq] not in "=,":
-            eq += 1
-        if eq >= len(p) or p[eq] != "=":
-            state.syserr(f"mailer {name}: `=' expected")
-            return
-        body = p[eq + 1:].lstrip(" \t\n")
-        value, stop = munchstring(body, ",")
-        p = body[stop:]
+    for code, value in equates:
         if not _equate(state, fields, code, value, strtorwset):
             return
     _install(state, fields)
@@ -107,7 +83,7 @@ def _equate(state, fields: dict, code: str, value: str, strtorwset) -> bool:
     elif code in "MmrLN":
         key = {"M": "maxsize", "m": "maxdeliveries", "r": "maxrcpt", "L": "linelimit",
                "N": "nice"}[code]
-        fields[key] = max(_atoi(value), 0) if code == "L" else _atoi(value)
+        fields[key] = max(atoi(value), 0) if code == "L" else atoi(value)
     elif code in "DC/Q":
         key = {"D": "execdir", "C": "charset", "/": "rootdir", "Q": "queue"}[code]
         what = {"D": "working directory", "C": "charset", "/": "root directory",

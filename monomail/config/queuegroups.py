@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .equates import atoi, split_equates
+
 if TYPE_CHECKING:
     from .cfparser import ParseState
 
@@ -27,34 +29,17 @@ class QueueGroup:
 
 
 def line_queue(state: "ParseState", line: str) -> None:
-    from .cfparser import munchstring
-    from .mailers import _atoi
-    end = 0
-    while end < len(line) and line[end] != "," and not line[end].isspace():
-        end += 1
-    name = line[:end]
-    if not name:
-        state.syserr("name required for queue")
+    parsed = split_equates(state, line, "queue")
+    if parsed is None:
         return
+    name, equates = parsed
     fields: dict = {"name": name}
-    p = line[end + 1:] if end < len(line) else ""
-    while p:
-        p = p.lstrip(", \t\n")
-        if not p:
-            break
-        code = p[0]
-        eq = next((i for i, c in enumerate(p) if c in "=,"), len(p))
-        if eq >= len(p) or p[eq] != "=":
-            state.syserr(f"queue {name}: `=' expected")
-            return
-        body = p[eq + 1:].lstrip(" \t\n")
-        value, stop = munchstring(body, ",")
-        p = body[stop:]
-        _equate(state, fields, code, value, _atoi)
+    for code, value in equates:
+        _equate(state, fields, code, value)
     state.queues.append(QueueGroup(**fields))
 
 
-def _equate(state: "ParseState", fields: dict, code: str, value: str, atoi) -> None:  # type: ignore[no-untyped-def]
+def _equate(state: "ParseState", fields: dict, code: str, value: str) -> None:
     from .options import convtime
     name = fields["name"]
     if code == "P":
