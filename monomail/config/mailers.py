@@ -111,23 +111,26 @@ def _types(fields: dict, value: str) -> None:
 
 
 def _user(state, fields: dict, value: str) -> None:
+    """U=user[:group]: names are looked up now, as sendmail does; the first unknown
+    one is reported and the rest of the equate ignored."""
     user, _, group = value.partition(":")
     user, group = user.strip(), group.strip()
-    try:
-        if user and not user[0].isdigit():
+    if user and not user[0].isdigit():
+        try:
             entry = pwd.getpwnam(user)
-            fields["uid"], fields["gid"] = entry.pw_uid, entry.pw_gid
-        elif user:
-            fields["uid"] = int(user, 0)
-        if group and not group[0].isdigit():
+        except KeyError:
+            state.syserr(f"readcf: mailer U= flag: unknown user {user}")
+            return
+        fields["uid"], fields["gid"] = entry.pw_uid, entry.pw_gid
+    elif user:
+        fields["uid"] = atoi(user)
+    if group and not group[0].isdigit():
+        try:
             fields["gid"] = grp.getgrnam(group).gr_gid
-        elif group:
-            fields["gid"] = int(group, 0)
-    except KeyError:
-        state.syserr(f"readcf: mailer U= flag: unknown {'group' if group else 'user'} "
-                     f"{group or user}")
-    except ValueError:
-        state.syserr(f"mailer {fields['name']}: bad U= value {value}")
+        except KeyError:
+            state.syserr(f"readcf: mailer U= flag: unknown group {group}")
+    elif group:
+        fields["gid"] = atoi(group)
 
 
 def _seconds(value: str) -> int:

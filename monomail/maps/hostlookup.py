@@ -64,7 +64,8 @@ class HostLookup(MxLookup):
                  try_null_mx_list: bool = False, fallback_mx_hosts: list[str] | None = None,
                  mx_seed: int | None = None, my_hostname: str = "",
                  nsswitch_file: str = "/etc/nsswitch.conf",
-                 system_hosts_file: str = "/etc/hosts") -> None:
+                 system_hosts_file: str = "/etc/hosts",
+                 resolver_flags: dict[str, bool] | None = None) -> None:
         self.service_switch_file = service_switch_file
         self.hosts_file = hosts_file
         self._nameservers = nameservers
@@ -73,6 +74,7 @@ class HostLookup(MxLookup):
         self._attempts = attempts
         self._search = search
         self._resolv_conf = resolv_conf
+        self._resolver_flags = dict(resolver_flags or {})  # ResolverOptions: dnsrch, defnames
         self._resolver: StubResolver | None = None
         self.has_wildcard_mx = has_wildcard_mx
         self.dont_expand_cnames = dont_expand_cnames
@@ -108,6 +110,9 @@ class HostLookup(MxLookup):
                 conf.attempts = self._attempts
             if self._search is not None:
                 conf.search = list(self._search)[:MAXDNSRCH]
+            for flag in ("dnsrch", "defnames"):
+                if flag in self._resolver_flags:
+                    setattr(conf, flag, self._resolver_flags[flag])
             self._resolver = StubResolver(conf)
         return self._resolver
 

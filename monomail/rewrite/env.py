@@ -152,7 +152,8 @@ class RewriteEnv:
                 try_null_mx_list=bool(opts.get("TryNullMXList")),
                 fallback_mx_hosts=[str(fallback)] if fallback else None,
                 config_level=self.config.level,
-                my_hostname=self.macros.get(ord("j"), ""))
+                my_hostname=self.macros.get(ord("j"), ""),
+                resolver_flags={k: v for k, v in resolver.items() if k in ("dnsrch", "defnames")})
         return self._hosts
 
     def map(self, name: str) -> "Map | None":
