@@ -126,16 +126,18 @@ def read_lines(text: str):
 
 
 def parse_cf(path: str, text: str | None = None, identity: Identity | None = None,
-             command_line: tuple[str, ...] = ()) -> Config:
+             command_line: tuple[str, ...] = (), op_mode: str = "t") -> Config:
     """Parse the cf at `path` (or `text`); never raises for content, only collects errors.
 
     `command_line` holds -O/-o settings (" Name=value" or "Xvalue"), applied first and
-    kept, as sendmail keeps them, over what the cf says."""
+    kept, as sendmail keeps them, over what the cf says.  `op_mode` is the -b letter: rules
+    may say ${opMode}, which sendmail expands while reading."""
     if text is None:
         with open(path, "rb") as f:
             text = f.read().decode("latin-1")
     state = ParseState(path=path)
     set_identity(state, identity or local_identity())
+    set_start_macros(state, op_mode)
     from .optionlines import record_option
     for setting in command_line:
         record_option(state, setting, sticky=True)
@@ -179,6 +181,13 @@ def set_identity(state: ParseState, me: Identity) -> None:
     state.classes.add(ord("w"), me.nodename)
     for name in me.aliases + me.addresses:
         state.classes.add(ord("w"), name)
+
+
+def set_start_macros(state: ParseState, op_mode: str) -> None:
+    """$b (the date) and ${opMode}: sendmail defines both before it reads the cf."""
+    from monomail.arpadate import arpadate
+    state.macros[ord("b")] = arpadate()
+    state.macros[state.names.lookup("{opMode}", state.syserr)] = op_mode
 
 
 BUILTIN_CLASSES = (

@@ -10,14 +10,18 @@ base domain (-B).
 from __future__ import annotations
 
 import ipaddress
+import time
+from dataclasses import dataclass
 from typing import Sequence
 
 from monomail.rewrite.env import shortenstring
 from monomail.sysexits import EX_NOHOST, EX_OK, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE
 
 from .base import MAXNAME, SM_NOTFOUND, Map, MapContext, MapOptions
+from .mxlist import SM_DEFAULT_TTL
 from .parseargs import DnsArgs
-from .resolver import HOST_NOT_FOUND, NO_DATA, NO_RECOVERY, TRY_AGAIN, TYPE_NUMBERS, rdata_name
+from .resolver import (HOST_NOT_FOUND, NO_DATA, NO_RECOVERY, TRY_AGAIN, TYPE_NUMBERS,
+                       note_herrno, rdata_name)
 
 PSBUFSIZE = MAXNAME + 1000
 STATUS_FOR_HERRNO = {TRY_AGAIN: EX_TEMPFAIL, HOST_NOT_FOUND: EX_NOHOST, NO_DATA: EX_NOHOST,
@@ -38,27 +42,62 @@ class HostMap(Map):
         return None if key.startswith("[") else ctx.hosts.cached_until(key)
 
     def _lookup(self, key: str, args: Sequence[str], ctx: MapContext) -> tuple[str | None, int]:
+        cache = getattr(ctx, "namecanon", None)
+        hit = cache.get(key) if cache is not None else None
+        if hit is not None and hit.expires >= time.monotonic():
+            return self._replay(key, args, ctx, hit)
+        found = self._find(key, ctx)
+        if found is None:
+            return None, EX_OK
+        answer, herrno, ttl = found
+        status = EX_OK if answer is not None else STATUS_FOR_HERRNO.get(herrno, EX_UNAVAILABLE)
+        if cache is not None:
+            cache[key] = CachedName(time.monotonic() + ttl, status, answer, herrno)
+        if answer is not None:
+            return self.answer(key, answer, args), EX_OK
+        if status == EX_TEMPFAIL and ctx.hosts.use_name_server:
+            ctx.message(timeout_message(key))
+        return None, status
+
+    def _replay(self, key: str, args: Sequence[str], ctx: MapContext,
+                hit: "CachedName") -> tuple[str | None, int]:
+        """sendmail's name cache: a remembered temporary failure is announced again
+        (whether or not DNS is in the switch)."""
+        note_herrno(hit.herrno)
+        if hit.status == EX_TEMPFAIL:
+            ctx.message(timeout_message(key))
+        if hit.answer is None:
+            return None, hit.status
+        return self.answer(key, hit.answer, args), EX_OK
+
+    def _find(self, key: str, ctx: MapContext) -> tuple[str | None, int, float] | None:
+        """(name or None, h_errno, seconds to remember it); None when sendmail would
+        neither answer nor remember (an unclosed `[`, or deferred DNS)."""
         hosts = ctx.hosts
         if key.startswith("["):
             close = key.find("]")
             if close < 0:
-                return None, EX_OK
+                return None
             with hosts.limits(self.options.timeout, self.options.retry):
                 answer, herrno = hosts.address_name(key[1:close])
-        else:
-            deferring = self.options.defer and getattr(ctx, "delivery_mode", None) == "d"
-            if deferring and hosts.cached_canon(key) is None:
-                return None, EX_TEMPFAIL
-            with hosts.limits(self.options.timeout, self.options.retry):
-                canon = hosts.canon_cached(key, ctx.macro("m"), ctx.message)
-            answer = canon.name if canon.found else None
-            herrno = canon.herrno
-        if answer is not None:
-            return self.answer(key, answer, args), EX_OK
-        status = STATUS_FOR_HERRNO.get(herrno, EX_UNAVAILABLE)
-        if status == EX_TEMPFAIL and hosts.use_name_server:
-            ctx.message(timeout_message(key))
-        return None, status
+            return answer, herrno, SM_DEFAULT_TTL
+        deferring = self.options.defer and getattr(ctx, "delivery_mode", None) == "d"
+        if deferring and hosts.cached_canon(key) is None:
+            return None
+        with hosts.limits(self.options.timeout, self.options.retry):
+            canon = hosts.canon_cached(key, ctx.macro("m"), ctx.message)
+        ttl = min(canon.ttl, SM_DEFAULT_TTL) if canon.found and canon.ttl > 0 else SM_DEFAULT_TTL
+        return (canon.name if canon.found else None), canon.herrno, ttl
+
+
+@dataclass(frozen=True)
+class CachedName:
+    """One entry of sendmail's per-process host name cache (ST_NAMECANON)."""
+
+    expires: float
+    status: int
+    answer: str | None
+    herrno: int
 
 
 def truncate_at_delim(text: str, size: int, delim: str) -> str:

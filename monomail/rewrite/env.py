@@ -55,6 +55,7 @@ class RewriteEnv:
         self.side_effects = 0  # bumped by output and lookups in maps outside our control
         self.macro_reads: list[tuple[int, str | None]] = []
         self.expiries: list[float] = []  # when replayable lookups in this rewrite go stale
+        self.namecanon: dict = {}  # the host map's per-process name cache, as sendmail's
         self.classes_pristine = True  # false once a class differs from the cf's
         self._hosts = hosts
 

@@ -14,7 +14,7 @@ from monomail.dsn.status import dsn_to_exit, is_enhanced
 from .addrutil import cataddr, lower, stripquotes
 from .engine import Rewriter
 from .env import RewriteEnv, format_error
-from .prescan import prescan
+from .prescan import PSBUFSIZE, prescan
 from .tokens import CANONHOST, CANONNET, CANONUSER, MAXATOM, MAXNAME
 
 RF_SENDERADDR = 0o1
@@ -37,6 +37,7 @@ class Address:
     queue_up: bool = False
     status: str | None = None
     exit_status: int = ex.EX_OK
+    queue_group: str | None = None
 
 
 def invalidaddr(env: RewriteEnv, addr: str, isrcpt: bool) -> bool:
@@ -70,11 +71,29 @@ def parseaddr(rw: Rewriter, env: RewriteEnv, addr: str, flags: int,
     bad, a.user = hasctrlchar(env, a.user, isrcpt)
     if bad:
         a.bad = True
+    if not a.bad and not flags & (RF_SENDERADDR | RF_HEADERADDR):
+        a.queue_group = queue_group(rw, env, a.user)
     if not a.bad and queue_up:
         env.message(format_error("050 Transient parse error -- message queued for future "
                                  "delivery", addr))
         a.queue_up, a.status = True, "4.4.3"
     return a
+
+
+def queue_group(rw: Rewriter, env: RewriteEnv, user: str) -> str | None:
+    """The cf's queuegroup ruleset picks a recipient's queue group ($# name)."""
+    number = rw.find_ruleset("queuegroup")
+    if number < 0:
+        return None
+    saved, env.suppress_errors = env.suppress_errors, True
+    tokens, _ = prescan(user, "\0", env.tables.internal, usrerr=env.usrerr)
+    env.suppress_errors = saved
+    if tokens is None:
+        return None
+    rw.rewrite(tokens, number, env, 0, PSBUFSIZE)
+    if len(tokens) > 1 and tokens[0][:1] == CANONNET and tokens[1]:
+        return tokens[1]
+    return None
 
 
 def hasctrlchar(env: RewriteEnv, user: str, isrcpt: bool) -> tuple[bool, str]:

@@ -202,19 +202,16 @@ class AddressTestSession:
 
 
 def define_session_macros(env: RewriteEnv) -> None:
-    """What sendmail defines at start-up besides the host identity: the date, a queue
-    id, who runs it, the operation mode and the address type /tryflags changes."""
+    """What sendmail defines after reading the cf: a queue id, who runs it, and the
+    address type /tryflags changes (the date and ${opMode} come before the cf)."""
     import pwd
-    from monomail.arpadate import arpadate
     from monomail.queue.ids import queue_id
     try:
         user = pwd.getpwuid(os.getuid()).pw_name
     except KeyError:
         user = str(os.getuid())
-    env.define_macro("b", arpadate())
     env.define_macro("i", queue_id())
     env.define_macro("_", f"{user}@localhost")
-    env.define_macro("opMode", "t")
     env.define_macro("addr_type", "e r")
 
 

@@ -23,13 +23,15 @@ DATA = Path(__file__).resolve().parent / "data"
 MAPS = ("access", "mailertable", "virtusertable", "genericstable", "domaintable", "authinfo")
 
 
-def make_settings(folder: Path) -> Path:
-    """Copy data/settings to folder and build its maps with sendmail's own makemap."""
+def make_settings(folder: Path, program: oracle.Program | None = None) -> Path:
+    """Copy data/settings to folder and build its maps with the program's own makemap
+    (sendmail's by default)."""
     shutil.copytree(DATA / "settings", folder)
     stub = folder / "makemap.cf"  # sendmail's makemap wants a cf (for TrustedUser)
     stub.write_text("V10/Berkeley\n")
     for name in MAPS:
-        oracle.build_map(oracle.sendmail_program(), "hash", folder / name, folder / name, stub)
+        oracle.build_map(program or oracle.sendmail_program(), "hash", folder / name,
+                         folder / name, stub)
     return folder
 
 
@@ -63,11 +65,13 @@ def build_both(mc: Path) -> tuple[Path, Path]:
     return theirs, ours
 
 
-def bt_chunks(cf: Path, lines: list[str]) -> list[str]:
-    """What a `sendmail -bt -C cf` session printed: first the banner with any warnings about the
-    cf itself, then the output of each input line (the text after its prompt)."""
-    program = oracle.sendmail_program()
-    run = oracle.run_bt(program.argv, cf, "\n".join(lines) + "\n", env=program.env)
+def bt_chunks(cf: Path, lines: list[str], program: oracle.Program | None = None,
+              binds: tuple[tuple[Path, str], ...] = ()) -> list[str]:
+    """What a `PROGRAM -bt -C cf` session printed (sendmail by default): first the banner
+    with any warnings about the cf itself, then the output of each input line."""
+    program = program or oracle.sendmail_program()
+    run = oracle.run_bt(program.argv, cf, "\n".join(lines) + "\n", env=program.env,
+                        binds=binds)
     text = run.stdout
     first = re.search(r"(?m)^> ", text)  # the banner says "Enter <ruleset> <address>": skip it
     start = first.start() if first else -1
@@ -95,10 +99,21 @@ def verdict(chunk: str) -> str:
     return "\n".join(kept)
 
 
-def compare(mc: Path, lines: list[str]) -> tuple[list[str], int]:
-    """Run both cfs of mc on lines; return the differences (readable) and how many traces agreed."""
+def compare(mc: Path, lines: list[str], settings: dict[str, Path] | None = None
+            ) -> tuple[list[str], int]:
+    """Run both cfs of mc on lines; return the differences (readable) and how many traces agreed.
+
+    Without `settings` both cfs run in sendmail.  With it ({"sendmail": folder, "monomail":
+    folder}, each with maps from that program's makemap, bind-mounted where the .mc points),
+    monomail's cf runs in monomail and sendmail's in sendmail: the product as it ships."""
     theirs, ours = build_both(mc)
-    expected, got = bt_chunks(theirs, lines), bt_chunks(ours, lines)
+    if settings is None:
+        expected, got = bt_chunks(theirs, lines), bt_chunks(ours, lines)
+    else:
+        mount = str(settings["mount"])
+        expected = bt_chunks(theirs, lines, binds=((settings["sendmail"], mount),))
+        got = bt_chunks(ours, lines, oracle.monomail_program(),
+                        binds=((settings["monomail"], mount),))
     differences, same_trace = [], 0
     for line, want, have in zip(["(loading the cf)", *lines], expected, got):
         same_trace += want == have
