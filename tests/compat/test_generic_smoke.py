@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import oracle
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,9 +54,9 @@ def header_check_cf(generic_cf: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def fileclass_cf(generic_cf: Path) -> Path:
-    """generic-linux.cf plus F lines of every kind.  The files live under the checkout's
-    .cache, because sendmail refuses map files below world-writable folders like /tmp."""
-    folder = ROOT / ".cache" / "fileclass"
+    """generic-linux.cf plus F lines of every kind.  The files live in the harness's safe
+    folder, because sendmail refuses map files below world-writable folders like /tmp."""
+    folder = oracle.safe_work_root() / "fileclass"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "fcmap.txt").write_text("relay one.example two.example\nother x\n")
     (folder / "words").write_text("# comment\nalpha beta\ngamma # x\n")
