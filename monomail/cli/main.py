@@ -32,7 +32,6 @@ class Invocation:
     verbose: bool = False
     options: list[str] = field(default_factory=list)  # " Name=value" or "Xvalue"
     warnings: list[str] = field(default_factory=list)
-    arguments: list[str] = field(default_factory=list)
 
 
 def parse_argv(args: list[str], default_cf: str = DEFAULT_CF) -> Invocation:
@@ -59,7 +58,6 @@ def parse_argv(args: list[str], default_cf: str = DEFAULT_CF) -> Invocation:
                 else:
                     raise UsageError(f"option requires an argument -- '{flag}'")
             apply_flag(inv, flag, value)
-    inv.arguments = args[i:]
     return inv
 
 

@@ -344,6 +344,3 @@ def _split_lookup(tokens: list[str]) -> tuple[list[str], list[list[str]], list[s
         else:
             current.append(tok)
     return key, args, default
-
-
-TraceSink = Callable[[str], None]

@@ -69,10 +69,6 @@ class RewriteEnv:
     def xputs(self, s: str | None) -> str:
         return xputs(s, self.macname)
 
-    def say(self, text: str) -> None:
-        self.side_effects += 1
-        self.out(text)
-
     def usrerr(self, message: str, to: str | None = None) -> None:
         """A user error: the reply code is dropped, the address named for 5xx/4xx ones."""
         self.side_effects += 1

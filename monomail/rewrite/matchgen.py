@@ -13,8 +13,7 @@ from typing import Callable
 
 from .matcher import ANY, CLASS, DMACRO, LIT, NCLASS, ONE, ZANY, ZERO, match_macro
 
-Bindings = list[tuple[int, int, int]]
-GeneratedMatcher = Callable[..., "Bindings | None"]
+GeneratedMatcher = Callable[..., "list[tuple[int, int, int]] | None"]
 
 
 class _Writer:

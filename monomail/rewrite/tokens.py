@@ -40,13 +40,11 @@ META_NAMES: dict[str, str] = {
     HOSTBEGIN: "[", HOSTEND: "]", LOOKUPBEGIN: "(", LOOKUPEND: ")",
     MACRODEXPAND: "&",
 }
-META_BY_NAME: dict[str, str] = {v: k for k, v in META_NAMES.items()}
 
 MAXATOM = 1000
 MAXNAME = 256
 MAXMATCH = 9
 MAXRWSETS = 200
-MAXKEY = 1024
 MAXSHORTSTR = 203
 
 MacroNamer = Callable[[int], str]
