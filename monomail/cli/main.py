@@ -16,7 +16,9 @@ from monomail import sysexits as ex
 DEFAULT_CF = "/etc/mail/monomail.cf"
 # sendmail's flags that take an argument (getopt's "x:")
 WITH_ARGUMENT = set("BbCDdeFfhLMNOopQqRrVX")
-MODES = {"t": "address test mode"}
+MODES = {"t": "address test mode", "i": "rebuild the alias databases"}
+# sendmail's names that imply a mode (argv[0])
+NAME_MODES = {"newaliases": "i"}
 
 
 class UsageError(Exception):
@@ -81,19 +83,51 @@ def apply_flag(inv: Invocation, flag: str, value: str | None) -> None:
         raise UsageError(f"option -{flag} is not implemented yet")
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         inv = parse_argv(args, os.environ.get("MONOMAIL_CF", DEFAULT_CF))
     except UsageError as exc:
         sys.stderr.write(f"monomail: {exc}\n")
         return ex.EX_USAGE
+    name = os.path.basename(prog if prog is not None else sys.argv[0])
+    if name in NAME_MODES:
+        inv.mode = NAME_MODES[name]
     for warning in inv.warnings:
         sys.stderr.write(warning + "\n")
+    if inv.mode == "i":
+        return run_newaliases(inv)
     if inv.mode != "t":
-        sys.stderr.write("monomail: only address test mode (-bt) is available so far\n")
+        sys.stderr.write("monomail: only -bt and -bi are available so far\n")
         return ex.EX_USAGE
     return run_test(inv)
+
+
+def run_newaliases(inv: Invocation) -> int:
+    """-bi / newaliases: rebuild every AliasFile of the cf, as sendmail does (root or a
+    trusted user only)."""
+    from monomail.aliases import newaliases
+    from monomail.config.cfparser import parse_cf
+    try:
+        config = parse_cf(inv.cf, command_line=tuple(inv.options), op_mode="i")
+    except OSError as exc:
+        sys.stdout.write(f"{inv.cf}: line 0: cannot open: {exc.strerror}\n")
+        return ex.EX_OSFILE
+    for text in config.output:
+        sys.stdout.write(text + "\n")
+    if config.fatal or config.exit_status:
+        return config.fatal or config.exit_status
+    if os.getuid() != 0 and not _trusted(config):
+        sys.stdout.write("Permission denied (real uid not trusted)\n")
+        return ex.EX_USAGE
+    specs = [str(spec) for spec in config.options.get("AliasFile") or ()]
+    return newaliases.main((["-v"] if inv.verbose else []) + specs) if specs else ex.EX_OK
+
+
+def _trusted(config) -> bool:  # type: ignore[no-untyped-def]
+    import pwd
+    members = config.classes.get(ord("t"), frozenset())
+    return pwd.getpwuid(os.getuid()).pw_name.lower() in members
 
 
 def run_test(inv: Invocation) -> int:

@@ -36,3 +36,17 @@ def test_command_line_option_wins_over_the_cf(tmp_path) -> None:
     cf = "V10\nO BlankSub=_\nMlocal, P=x, A=x\n"
     config = parse_cf("t.cf", cf, identity=Identity("a.b", "a.b"), command_line=(" BlankSub=.",))
     assert config.options["BlankSub"] == "."
+
+
+def test_bi_and_newaliases_rebuild_the_cf_alias_files(tmp_path, capsys) -> None:
+    aliases = tmp_path / "aliases"
+    aliases.write_text("postmaster: root\nMAILER-DAEMON: postmaster\nlist: a,\n  b\n")
+    cf = tmp_path / "t.cf"
+    cf.write_text(f"V10/Berkeley\nDjmail.example.com\nO AliasFile={aliases}\n"
+                  "Mlocal, P=/bin/true, F=lsA, A=mail $u\nS0\nR$+\t$#local $: $1\n")
+    assert main(["-C", str(cf), "-bi"]) == 0
+    assert capsys.readouterr().out == f"{aliases}: 3 aliases, longest 10 bytes, 46 bytes total\n"
+    assert (tmp_path / "aliases.db").exists()
+    aliases.write_text("nocolon here\n")
+    assert main(["-C", str(cf)], prog="/usr/sbin/newaliases") == 70
+    assert "line 1: missing colon" in capsys.readouterr().out
