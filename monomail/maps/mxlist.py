@@ -7,6 +7,7 @@ switch and the MX options kept there.
 from __future__ import annotations
 
 import ipaddress
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
@@ -36,7 +37,7 @@ class MxAnswer:
     ttl: int = SM_DEFAULT_TTL
 
 
-class MxLookup:
+class MxLookup(ABC):
     """getmxrr and its helpers, for HostLookup (which provides what is declared here)."""
 
     mx_seed: int
@@ -47,28 +48,25 @@ class MxLookup:
     my_hostname: str
 
     @property
+    @abstractmethod
     def resolver(self) -> "StubResolver":
-        raise NotImplementedError
+        ...
 
     @property
+    @abstractmethod
     def use_name_server(self) -> bool:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def canon(self, name: str, domain: str | None = None,
               report: Callable[[str], None] | None = None) -> tuple[str | None, int]:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def getcanonname(self, name: str, domain: str | None = None, trymx: bool | None = None,
                      use_search: bool = True, report: Callable[[str], None] | None = None
                      ) -> "CanonAnswer":
-        raise NotImplementedError
-
-    def mx(self, name: str, domain: str | None = None) -> list[str] | None:
-        """`-bt /mx`: the MX host list (with the fallback MX), None when getmxrr fails."""
-        answer = self.getmxrr(name, domain, tryfallback=True)
-        if answer.count < 0:
-            return None
-        return answer.hosts[:answer.count]
+        ...
 
     def mxrand(self, host: str) -> int:
         """A repeatable per-process tie breaker for equal preferences (sendmail's mxrand)."""

@@ -310,8 +310,8 @@ def test_getmxrr(server: FakeDNS, tmp_path: Path, name: str, count: int,
 
 def test_mx_api(server: FakeDNS, tmp_path: Path) -> None:
     h = lookup(tmp_path, server.port)
-    assert h.mx("example.com") == ["mail.example.com."]
-    assert h.mx("broken.example.org") is None
+    assert h.getmxrr("example.com", tryfallback=True).hosts == ["mail.example.com."]
+    assert h.getmxrr("broken.example.org", tryfallback=True).count == -1
 
 
 def test_mx_drops_local_hosts_and_what_follows(server: FakeDNS, tmp_path: Path) -> None:

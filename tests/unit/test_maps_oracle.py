@@ -1,18 +1,18 @@
 """Map lookups compared with real sendmail's `-bt` `/map` on the same K lines and data.
 
-Runs only where the oracle has been fetched (.cache/sendmail, see scripts/fetch-sendmail.sh)
-and `unshare` works (root); each program reads map files built by its own makemap.
+The oracle is fetched by tests/oracle.py (scripts/fetch-sendmail.sh) and runs under
+`unshare` (root, as in CI); without them the test fails rather than skips.  Each program
+reads map files built by its own makemap.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+import oracle
 
 from monomail.config.cfparser import parse_cf
 from monomail.config.identity import Identity
@@ -20,14 +20,12 @@ from monomail.maps.hostlookup import HostLookup
 from test_makemap import run_makemap
 from test_maps import Ctx
 
-ROOT = Path(__file__).resolve().parents[2] / ".cache" / "sendmail" / "root"
+ROOT = oracle.sendmail_root()
 SENDMAIL = ROOT / "usr/libexec/sendmail/sendmail"
 MAKEMAP = ROOT / "usr/libexec/sendmail/makemap"
 LIBS = f"{ROOT}/lib/x86_64-linux-gnu:{ROOT}/usr/lib/x86_64-linux-gnu"
 
-pytestmark = pytest.mark.skipif(
-    not SENDMAIL.exists() or os.geteuid() != 0 or shutil.which("unshare") is None,
-    reason="needs the fetched sendmail oracle and root for unshare")
+oracle.check_sandbox()
 
 SOURCE = b"foo bar\nBaz Qux\nper %1+%2=%0!\nnul x\n"
 TEXT = "Alpha one two\nbeta:x:y\n# comment\ngamma\t3\n  delta 4\nEps  %1-%0-%%-%x\n"
