@@ -6,6 +6,8 @@ first entry; we keep that order so the listing matches sendmail's.
 
 from __future__ import annotations
 
+from typing import Mapping
+
 from monomail.rewrite.addrutil import lower
 
 STABSIZE = 2003
@@ -48,17 +50,34 @@ class ClassTable:
         self._members: dict[int, set[str]] = _Members()
         self._order: dict[str, tuple[int, int, str]] = {}
         self._prefixes = _Prefixes(self._members)
+        self._shared = False  # members, order and prefixes still belong to a Config
 
     def add(self, mid: int, word: str) -> None:
+        self._detach()
         key = lower(word)
         if key not in self._order:
             self._order[key] = (stab_bucket(word), len(self._order), word)
-        self._members.setdefault(mid, set()).add(key)
+        self._writable(mid).add(key)
         self._prefixes.pop(mid, None)
 
     def copy(self, src: int, dst: int) -> None:
-        self._members.setdefault(dst, set()).update(self._members.get(src, ()))
+        self._detach()
+        self._writable(dst).update(self._members.get(src, ()))
         self._prefixes.pop(dst, None)
+
+    def _writable(self, mid: int) -> set[str]:
+        """The member set of mid, copied first if it is still the Config's frozenset."""
+        current = self._members.get(mid)
+        if not isinstance(current, set):
+            current = self._members[mid] = set(current or ())
+        return current
+
+    def _detach(self) -> None:
+        """Stop sharing the Config's word order and prefix cache before a change."""
+        if self._shared:
+            self._order = dict(self._order)
+            self._prefixes = _Prefixes(self._members)
+            self._shared = False
 
     @property
     def members(self) -> dict[int, set[str]]:
@@ -82,12 +101,23 @@ class ClassTable:
         return dict(self._order)
 
     @classmethod
-    def from_config(cls, members: dict[int, frozenset[str]],
-                    order: dict[str, tuple[int, int, str]]) -> "ClassTable":
+    def from_config(cls, members: Mapping[int, frozenset[str]],
+                    order: Mapping[str, tuple[int, int, str]],
+                    prefixes: "dict[int, frozenset[str]] | None" = None) -> "ClassTable":
+        """A table over a Config's classes that shares them (and `prefixes`, a cache kept
+        with the Config) until it is changed: making one per message costs nothing."""
         table = cls()
-        table._members.update({mid: set(words) for mid, words in members.items()})
-        table._order = dict(order)
+        table._members.update(members)
+        table._order = order  # type: ignore[assignment]
+        if prefixes is not None:
+            table._prefixes = prefixes  # type: ignore[assignment]
+        table._shared = True
         return table
+
+    @staticmethod
+    def shared_prefixes(members: Mapping[int, frozenset[str]]) -> dict[int, frozenset[str]]:
+        """A prefix cache over a Config's classes, for from_config to share."""
+        return _Prefixes(dict(members))  # type: ignore[arg-type]
 
     def listing(self, mid: int) -> list[str]:
         """The words of one class in sendmail's dump order, as first spelled."""

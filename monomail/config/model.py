@@ -99,7 +99,10 @@ class Config:
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     fatal: int = 0  # reading stopped here, as sendmail exits: the status to exit with
-    refusals: tuple[str, ...] = ()  # values sendmail accepts silently but monomail will not run with
+    refusals: tuple[str, ...] = ()
+    # what is derived from the Config once and shared by every use of it (token
+    # tables, class prefix sets): not part of what the cf says
+    memo: dict = field(default_factory=dict, compare=False, repr=False)  # values sendmail accepts silently but monomail will not run with
     output: tuple[str, ...] = field(default=())  # lines sendmail prints on stdout while reading
     exit_status: int = 0  # what sendmail's ExitStat is after reading (70/71 after errors)
 

@@ -28,10 +28,14 @@ SMTP_CODES_WITH_ADDRESS = ("050", "250", "252", "450", "550", "553")
 
 
 def build_tables(config: Config) -> TokenTables:
-    chars = str(config.options.get("OperatorChars") or "")
-    if not chars:
-        chars = config.macros.get(ord("o"), "") if config.level < 7 else ""
-    return TokenTables.build(chars or ".:@[]")
+    """The Config's token tables, built on first use and shared by every RewriteEnv."""
+    tables = config.memo.get("tables")
+    if tables is None:
+        chars = str(config.options.get("OperatorChars") or "")
+        if not chars:
+            chars = config.macros.get(ord("o"), "") if config.level < 7 else ""
+        tables = config.memo["tables"] = TokenTables.build(chars or ".:@[]")
+    return tables
 
 
 class RewriteEnv:
@@ -42,7 +46,10 @@ class RewriteEnv:
         self.config = config
         self.names = config.names.copy()
         self.macros: dict[int, str] = dict(config.macros)
-        self.classes = ClassTable.from_config(dict(config.classes), dict(config.class_order))
+        if "prefixes" not in config.memo:
+            config.memo["prefixes"] = ClassTable.shared_prefixes(config.classes)
+        self.classes = ClassTable.from_config(config.classes, config.class_order,
+                                              config.memo["prefixes"])
         self.tables = build_tables(config)
         blank = str(config.options.get("BlankSub") or " ")
         self.space_sub = blank[:1] or " "
