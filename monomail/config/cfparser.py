@@ -25,6 +25,7 @@ from .mapspec import MapSpec
 from .model import Config, Header, Mailer, frozen_map
 from .options import Options
 from .fileclass import line_fileclass
+from .munch import munchstring
 from .queuegroups import QueueGroup, line_queue
 
 if TYPE_CHECKING:
@@ -300,28 +301,6 @@ def line_define(state: ParseState, rest: str) -> None:
     if mid == 0:
         return
     state.macros[mid] = munchstring(rest[end:], "\0")[0]
-
-
-def munchstring(p: str, delim: str) -> tuple[str, int]:
-    """sendmail's munchstring: quotes and backslash escapes; (value, index of delim)."""
-    out: list[str] = []
-    backslash = quoted = False
-    i = 0
-    while i < len(p) and len(out) < MAXLINE - 1:
-        c = p[i]
-        if backslash:
-            backslash = False
-            out.append({"r": "\r", "n": "\n", "f": "\f", "b": "\b"}.get(c, c))
-        elif c == "\\":
-            backslash = True
-        elif c == '"':
-            quoted = not quoted
-        elif quoted or c != delim:
-            out.append(c)
-        else:
-            break
-        i += 1
-    return "".join(out), i
 
 
 def line_class(state: ParseState, rest: str) -> None:

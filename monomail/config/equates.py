@@ -12,7 +12,7 @@ def split_equates(state: "ParseState", line: str, what: str
                   ) -> tuple[str, list[tuple[str, str]]] | None:
     """(name, [(letter, value), ...]) as makemailer/makequeue read them; None after
     reporting the error sendmail gives (`what` is "mailer" or "queue")."""
-    from .cfparser import munchstring
+    from .munch import munchstring
     end = 0
     while end < len(line) and line[end] != "," and not line[end].isspace():
         end += 1
@@ -35,12 +35,3 @@ def split_equates(state: "ParseState", line: str, what: str
         equates.append((p[0], value))
         p = body[stop:]
     return name, equates
-
-
-def atoi(text: str) -> int:
-    """C's atoi: leading blanks, an optional sign, digits; anything else ends it."""
-    text = text.strip()
-    sign = -1 if text.startswith("-") else 1
-    body = text.lstrip("+-")
-    digits = body[:len(body) - len(body.lstrip("0123456789"))]
-    return sign * int(digits) if digits else 0

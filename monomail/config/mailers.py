@@ -8,7 +8,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from monomail.rewrite.tokens import MACROEXPAND
-from .equates import atoi, split_equates
+from monomail.clib import atoi
+
+from .equates import split_equates
 from .model import DEFAULT_MAX_RCPT, NO_ID, Mailer
 
 if TYPE_CHECKING:

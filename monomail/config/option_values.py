@@ -14,6 +14,7 @@ import re
 import socket
 from typing import Callable, NamedTuple, NoReturn
 
+from .munch import munchstring as munch
 from .errors import ConfigError
 
 NOW = -1  # convtime("now"): sendmail's NOW, "return the message at once"
@@ -259,18 +260,7 @@ def must_quote_chars(raw: str, notes: Notes) -> str:
 
 def munchstring(raw: str, notes: Notes | None = None) -> str:
     """Quotes dropped, backslash escapes \\r \\n \\f \\b read (SmtpGreetingMessage & co)."""
-    out: list[str] = []
-    escapes = {"r": "\r", "n": "\n", "f": "\f", "b": "\b"}
-    backslash = False
-    for c in raw:
-        if backslash:
-            out.append(escapes.get(c, c))
-            backslash = False
-        elif c == "\\":
-            backslash = True
-        elif c != '"':
-            out.append(c)
-    return "".join(out)
+    return munch(raw, "\0")[0]
 
 
 def charset(raw: str, notes: Notes) -> str:

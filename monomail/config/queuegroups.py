@@ -6,7 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .equates import atoi, split_equates
+from monomail.clib import atoi
+
+from .equates import split_equates
 
 if TYPE_CHECKING:
     from .cfparser import ParseState

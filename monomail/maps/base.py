@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, Sequence
 
+from monomail.rewrite.addrutil import lower as lower_ascii
 from monomail.rewrite.addrutil import stripquotes
 from monomail.sysexits import EX_NOHOST, EX_NOTFOUND, EX_OK, EX_TEMPFAIL
 
@@ -76,13 +77,6 @@ class MapOptions:
     valcol: str | None = None       # -v, as written
     coldelim: str = ""              # -z; "" means white space
     alias: bool = False             # the map serves AliasFile
-
-
-def lower_ascii(s: str) -> str:
-    """makelower(): only ASCII letters fold, as in the C locale sendmail runs in."""
-    if s.isascii():
-        return s.lower()
-    return "".join(c.lower() if "A" <= c <= "Z" else c for c in s)
 
 
 def equal_ignore_case(a: str, b: str) -> bool:

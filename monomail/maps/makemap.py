@@ -22,7 +22,7 @@ from typing import BinaryIO, TextIO
 from monomail.sysexits import (EX_CANTCREAT, EX_DATAERR, EX_IOERR, EX_NOINPUT, EX_OK,
                                EX_USAGE)
 
-from .parseargs import atoi
+from monomail.clib import atoi
 from .dbfile import MAP_TYPES, MapFile, MapFileError, create_map_file, db_path, open_map_file
 
 DEFAULT_CF = "/etc/mail/sendmail.cf"

@@ -17,7 +17,7 @@ from monomail.sysexits import EX_CONFIG, EX_DATAERR, EX_OK
 from monomail.config.macros import MacroNames
 
 from .base import SM_NOTFOUND, Map, MapContext, MapOptions
-from .parseargs import LONG_MIN, strtol
+from monomail.clib import LONG_MIN, strtol
 
 
 

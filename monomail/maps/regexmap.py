@@ -15,7 +15,9 @@ from monomail.rewrite.tokens import CONDELSE
 from monomail.sysexits import EX_CONFIG, EX_OK
 
 from .base import MAXNAME, Map, MapContext, MapOptions
-from .parseargs import RegexArgs, atoi
+from monomail.clib import atoi
+
+from .parseargs import RegexArgs
 from .posixre import CompiledPosix, compile_posix
 
 MAX_MATCH = 32

@@ -11,7 +11,7 @@ import pytest
 from monomail.maps.base import SM_NOTFOUND
 from monomail.maps.hostlookup import HostLookup
 from monomail.maps.miscmaps import c_divmod, macro_name
-from monomail.maps.parseargs import strtol
+from monomail.clib import strtol
 from monomail.maps.sysmaps import full_name
 from monomail.sysexits import (EX_CONFIG, EX_DATAERR, EX_NOTFOUND, EX_NOUSER, EX_OK,
                                EX_TEMPFAIL)
