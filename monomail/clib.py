@@ -1,10 +1,11 @@
-"""What the C library does to numbers in text, where sendmail's answers depend on it."""
+"""What the C library (and sendmail's libsmutil) does to text, where sendmail's answers depend on it."""
 
 from __future__ import annotations
 
 SPACES = " \t\n\v\f\r"  # isspace() in the C locale
 LONG_MIN = -(1 << 63)
 LONG_MAX = (1 << 63) - 1
+MAXSHORTSTR = 203  # sendmail conf.h: the longest shortened string
 
 
 def strtol(text: str, base: int = 10) -> int:
@@ -33,3 +34,16 @@ def strtol(text: str, base: int = 10) -> int:
 def atoi(text: str) -> int:
     """C's atoi (strtol in base 10)."""
     return strtol(text, 10)
+
+
+def shortenstring(s: str, m: int) -> str:
+    """libsmutil's shortenstring: a string of m or more characters keeps both ends around '...'."""
+    if len(s) < m:
+        return s
+    m = min(m, MAXSHORTSTR)
+    if m < 5:
+        return s[:m]
+    if m < 10:
+        return s[:m - 3] + "..."
+    half = (m - 3) // 2
+    return s[:half] + "..." + s[len(s) - half:]

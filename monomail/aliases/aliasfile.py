@@ -1,9 +1,8 @@
 """Reading an aliases(5) text file the way sendmail's readaliases does.
 
-Why a reader of its own (and not monomail.maps.aliasfile): newaliases must say
-exactly what sendmail says about a bad file (same words, same "file: line N:"
-numbers, same exit status) and count the same statistics, so this module keeps
-every quirk that shows in sendmail 8.17's output:
+newaliases and the stab map must say exactly what sendmail says about a bad file
+(same words, same "file: line N:" numbers, same exit status) and count the same
+statistics, so this module keeps every quirk that shows in sendmail 8.17's output:
 
 * a line ending in a backslash is joined to the next line; a next line starting
   with a blank continues the entry -- also after a comment or an empty line, so
@@ -26,6 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
+
+from monomail.config.errors import where
 
 BUFSIZ = 8192          # readaliases' line buffer, joined continuation lines included
 BLANKS = " \t\n\v\f\r"  # isspace() in the C locale
@@ -219,7 +220,7 @@ class AliasReader:
 
     def say(self, lineno: int, text: str, error: bool) -> None:
         self.result.diagnostics.append(
-            Diagnostic(f"{self.result.path}: line {lineno}: {text}", error))
+            Diagnostic(f"{where(self.result.path, lineno)}: {text}", error))
 
     def read(self, data: str) -> AliasFile:
         """Every entry of the file's text; the result also carries the messages."""

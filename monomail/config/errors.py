@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from monomail.clib import shortenstring
+
 
 class ConfigError(Exception):
     """A configuration file cannot be used; `where` is "file: line N" as sendmail prints it."""
@@ -14,4 +16,4 @@ class ConfigError(Exception):
 
 def where(path: str, lineno: int) -> str:
     """Format a location the way sendmail's syserr does: '/etc/mail/sendmail.cf: line 12'."""
-    return f"{path}: line {lineno}"
+    return f"{shortenstring(path, 83)}: line {lineno}"

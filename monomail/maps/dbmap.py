@@ -151,16 +151,14 @@ class StabMap(Map):
         self._aliases: dict[str, str] = {}
 
     def _open(self, ctx: MapContext) -> bool:
-        from .aliasfile import read_alias_file
-        path = self.options.file or ""
+        from monomail.aliases.aliasfile import load_aliases
         try:
-            with open(path, "rb") as f:
-                data = f.read().decode("latin-1")
+            aliases = load_aliases(self.options.file or "")
         except OSError:
             return False
-        self._aliases = {}
-        for lhs, rhs in read_alias_file(path, data, ctx.message):
-            self._aliases[lower_ascii(lhs)] = rhs
+        for diagnostic in aliases.diagnostics:
+            ctx.message(diagnostic.text)
+        self._aliases = aliases.entries
         return True
 
     def _lookup(self, key: str, args: Sequence[str], ctx: MapContext) -> tuple[str | None, int]:

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Sequence
 
-from monomail.rewrite.env import shortenstring
+from monomail.clib import shortenstring
 from monomail.sysexits import EX_NOHOST, EX_OK, EX_SOFTWARE, EX_TEMPFAIL, EX_UNAVAILABLE
 
 from .base import MAXNAME, SM_NOTFOUND, Map, MapContext, MapOptions

@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from monomail import sysexits as ex
+from monomail.clib import MAXSHORTSTR, shortenstring
 from monomail.config.classes import ClassTable
 from monomail.config.model import Config
 from monomail.dsn.status import split_reply
 from .addrutil import cataddr, lower
 from .prescan import TokenTables
-from .tokens import MAXSHORTSTR, printav, xputs
+from .tokens import printav, xputs
 
 if TYPE_CHECKING:
     from monomail.maps.base import Map
@@ -183,11 +184,3 @@ def format_error(message: str, to: str | None) -> str:
     return "".join(chr(ord(ch) & 0x7F) for ch in text)
 
 
-def shortenstring(s: str, m: int) -> str:
-    """sendmail's shortenstring: keep both ends of a long string."""
-    if len(s) < m:
-        return s
-    if m < 10:
-        return s[:m - 3] + "..."
-    half = (m - 3) // 2
-    return s[:half] + "..." + s[len(s) - half:]

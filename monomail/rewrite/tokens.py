@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from monomail.clib import MAXSHORTSTR
+
 MACROEXPAND = "\x81"   # $x at cf-read time
 MACRODEXPAND = "\x82"  # $&x, deferred to run time
 LOOKUPBEGIN = "\x85"   # $(
@@ -45,7 +47,6 @@ MAXATOM = 1000
 MAXNAME = 256
 MAXMATCH = 9
 MAXRWSETS = 200
-MAXSHORTSTR = 203
 
 MacroNamer = Callable[[int], str]
 

@@ -23,11 +23,10 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable, NoReturn, TypeVar
 
+from monomail.clib import MAXSHORTSTR, shortenstring
 from monomail.dsn import xtext
 from monomail.queue.qfcodec import MAX_ENVID, MAX_ORCPT, NOTIFY_VALUES
-from monomail.rewrite.env import shortenstring
 from monomail.rewrite.prescan import TokenTables, prescan
-from monomail.rewrite.tokens import MAXSHORTSTR
 
 MAXSMTPARGS = 20        # sendmail's limit on the path plus parameters of one command
 LONG_MAX = 2 ** 63 - 1  # sendmail reads SIZE with strtol into a long
