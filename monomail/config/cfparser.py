@@ -428,7 +428,7 @@ def line_header(state: ParseState, rest: str) -> None:
         if number > 0:
             state.header_checks[name.lower()] = (_name_of(target), strip)
         return
-    state.headers.append(Header(name, value.strip(), flags, cond, state.where()))
+    state.headers.append(Header(name, value, flags, cond, state.where()))
 
 
 def _name_of(text: str) -> str:

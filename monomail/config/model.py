@@ -68,7 +68,7 @@ class Header:
     """An H line: `H?flags?Name: value` or `H?${macro}?Name: value`."""
 
     name: str
-    value: str
+    value: str  # as sendmail keeps it: everything after the colon, leading blanks included
     flags: str
     macro_condition: str | None
     where: str

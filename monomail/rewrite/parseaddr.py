@@ -19,6 +19,8 @@ from .tokens import CANONHOST, CANONNET, CANONUSER, MAXATOM, MAXNAME
 
 RF_SENDERADDR = 0o1
 RF_HEADERADDR = 0o2
+RF_CANONICAL = 0o4  # strip comment information
+RF_ADDDOMAIN = 0o10  # append the sender's domain to addresses without one
 ERROR_MAILER = "*error*"
 ERROR_CODES = {"usage": ex.EX_USAGE, "nouser": ex.EX_NOUSER, "nohost": ex.EX_NOHOST,
                "unavailable": ex.EX_UNAVAILABLE, "software": ex.EX_SOFTWARE,

@@ -31,7 +31,7 @@ CONDELSE = "\x9b"      # $|
 CONDFI = "\x9c"        # $.
 HOSTBEGIN = "\x9d"     # $[
 HOSTEND = "\x9e"       # $]
-METAQUOTE = "\xa0"     # quotes the next octet in macro values
+METAQUOTE = "\xff"     # quotes the next octet (sendmail 8.17: 0377)
 MATCHZERO = CANONHOST
 
 # the printable name of each metasymbol, as in sendmail's MetaMacros table

@@ -1,0 +1,1 @@
+"""The cleanup stage: from raw message octets to a stored, delivery-ready message."""
