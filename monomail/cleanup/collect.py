@@ -18,6 +18,9 @@ keeps a 1 MB message cheap:
 - NULs are dropped from header lines and kept in the body.
 - More than MaxHeadersLength octets of header (counting the first body line, which
   sendmail reads before it knows) stops header reading and discards the rest.
+- In SMTP a CR or LF that is not part of a CR LF pair, before the end of the data,
+  is refused as the sendmail 8.17 oracle (Debian's, with the SMTP smuggling fix)
+  refuses it: `421 4.5.0 Bare linefeed (LF) not allowed`, or carriage return (CR).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import Callable
 from monomail.config.model import Config
 
 _SMTP_DOT = re.compile(rb"^\.", re.MULTILINE)
+_BARE = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 _CLI_DOTS = re.compile(rb"^\.\.", re.MULTILINE)
 _STRIP_8BIT = bytes(range(128)) * 2
 _SPACE = b" \t\n\r\x0b\x0c"
@@ -45,6 +49,7 @@ class CollectOptions:
     seven_bit_input: bool = False  # SevenBitInput
     max_headers_length: int = DEFAULT_MAX_HEADERS_LENGTH  # 0: no limit
     max_message_size: int = 0  # 0: no limit
+    bare_line_ends_ok: bool = False  # SMTP: accept a CR or LF alone (smuggling risk)
 
     @classmethod
     def from_config(cls, config: Config, smtp: bool,
@@ -74,6 +79,7 @@ class Collected:
     terminated: bool  # a lone dot ended the input
     headers_too_large: bool
     too_big: bool  # over MaxMessageSize
+    bare: str | None = None  # SMTP: "CR" or "LF" alone was seen; nothing else is read
 
 
 HeaderSink = Callable[[str], bool]  # takes a field's text; True when it ends the header
@@ -97,6 +103,11 @@ def end_of_input(data: bytes, dots_end: bool) -> tuple[bytes, bool]:
 
 def collect(data: bytes, opts: CollectOptions, on_header: HeaderSink) -> Collected:
     """Read one message; each header field is handed to `on_header` as it is found."""
+    if opts.smtp and not opts.bare_line_ends_ok:
+        bare = bare_line_end(data)
+        if bare is not None:
+            return Collected(b"", None, 0, 0, 0, False, False, False, False, False, False,
+                             bare=bare)
     if opts.seven_bit_input:
         data = data.translate(_STRIP_8BIT)
     text, terminated = end_of_input(data.replace(b"\r\n", b"\n"),
@@ -117,6 +128,17 @@ def collect(data: bytes, opts: CollectOptions, on_header: HeaderSink) -> Collect
         has_8bit=not text.isascii(), header_8bit=reader.eight_bit,
         has_nul=b"\0" in text, terminated=terminated,
         headers_too_large=reader.too_large, too_big=limit > 0 and size > limit)
+
+
+def bare_line_end(data: bytes) -> str | None:
+    """"CR" or "LF" when one stands alone before the CR LF . CR LF that ends SMTP data."""
+    found = _BARE.search(data)
+    if found is None:
+        return None
+    end = 0 if data.startswith(b".\r\n") else data.find(b"\r\n.\r\n")
+    if 0 <= end < found.start():
+        return None
+    return "CR" if found.group() == b"\r" else "LF"
 
 
 def isheader(line: bytes) -> bool:

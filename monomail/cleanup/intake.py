@@ -52,7 +52,11 @@ class Outcome:
     `problems` are in the order sendmail reports them; the message is accepted when
     none of them rejects it.  `exit_status` is sendmail's ExitStat afterwards (it
     stays 0 for a rejected message, as sendmail's does on the command line).
-    `grabbed` holds the address fields -t read (already passed to sendtolist)."""
+    `grabbed` holds the address fields -t read (already passed to sendtolist).
+    `clear_queue` (sendmail's EF_CLRQUEUE: headers or message too large) means
+    nothing of the message is kept; after other rejecting problems sendmail's
+    command line still queues the message (its giveup path drops the envelope,
+    which queues undelivered recipients), while SMTP refuses it."""
 
     message: Message
     problems: list[Problem]
@@ -60,6 +64,7 @@ class Outcome:
     discard: bool = False  # a check ruleset said $#discard
     quarantine: str | None = None  # a check ruleset said $#error $@ quarantine
     receipt: bool = False  # Return-Receipt-To: with RrtImpliesDsn: NOTIFY=SUCCESS for all
+    clear_queue: bool = False
     grabbed: list[str] = field(default_factory=list)
 
     @property
@@ -150,6 +155,9 @@ class Intake:
         saved, env.suppress_errors = env.suppress_errors, True
         try:
             got = collect(data, opts, self._chomp)
+            if got.bare is not None:
+                word = "linefeed (LF)" if got.bare == "LF" else "carriage return (CR)"
+                self.problems.append(Problem(f"421 4.5.0 Bare {word} not allowed"))
             if got.unix_from is not None:
                 date = unix_from_date(got.unix_from)
                 if date is not None:
@@ -187,6 +195,7 @@ class Intake:
         hl, env = self.headers, self.env
         outcome = Outcome(Message([], b""), self.problems, ex.EX_OK, discard=self.discard,
                           quarantine=self.quarantine, receipt=facts.receipt,
+                          clear_queue=got.headers_too_large or got.too_big,
                           grabbed=facts.grabbed)
         if facts.no_recipients:
             self.problems.append(Problem("550 No recipient addresses found in header"))
@@ -200,6 +209,8 @@ class Intake:
                 self.problems.append(Problem("554 5.6.1 Eight bit data not allowed"))
         elif (body_type or "").lower() == "8bitmime":
             body_type = "7BIT"
+        if got.has_nul and self.config.options.get("RejectNUL"):
+            self.problems.append(Problem("554 5.6.1 NUL byte not allowed"))
         env.define_macro("msg_size", str(got.size))
         outcome.message = Message(
             [h for h in hl.fields if h.value is not None], got.body, resent=hl.resent,

@@ -55,6 +55,7 @@ class HeaderContext:
     no_receipt: bool = False  # RrtImpliesDsn, or EF_NORECEIPT: drop Return-Receipt-To:
     default_charset: str = "unknown-8bit"
     mime_8bit: bool = False  # EightBitMode=m: declare undeclared 8-bit text as MIME
+    unix_from: str = "From \x81g  \x81d"  # UnixFromLine, in internal form
 
     def expand(self, text: str, size: int = MAXLINE) -> str:
         """expand() into a buffer of `size` octets, as the caller in sendmail has."""

@@ -19,9 +19,6 @@ from .message import Message
 from .putheader import HeaderContext, putheader
 from .putline import PXLF_HEADER, PXLF_MAPFROM, PXLF_NOADDEOL, MailerOutput
 
-DEFAULT_UNIX_FROM = "From \x81g  \x81d"
-
-
 class ConversionNeeded(NotImplementedError):
     """The mailer (F=7, or an SMTP peer without 8BITMIME) needs 8-bit MIME converted
     to 7 bits, which monomail does not do yet."""
@@ -29,8 +26,10 @@ class ConversionNeeded(NotImplementedError):
 
 def header_context(config: Config, rw, env: RewriteEnv, **extra) -> HeaderContext:  # type: ignore[no-untyped-def]
     """A HeaderContext with the cf's options (KeepBcc, RrtImpliesDsn, DefaultCharSet,
-    EightBitMode)."""
+    EightBitMode, UnixFromLine)."""
     opts = config.options
+    if opts.get("UnixFromLine") is not None:
+        extra.setdefault("unix_from", str(opts.get("UnixFromLine")))
     return HeaderContext(rw=rw, env=env, keep_bcc=bool(opts.get("KeepBcc")),
                          no_receipt=bool(opts.get("RrtImpliesDsn")),
                          default_charset=str(opts.get("DefaultCharSet") or "unknown-8bit"),
@@ -38,18 +37,17 @@ def header_context(config: Config, rw, env: RewriteEnv, **extra) -> HeaderContex
 
 
 def render(message: Message, mailer: Mailer, ctx: HeaderContext, *,
-           unix_from: str | None = None, convert_8to7: bool = False) -> bytes:
+           convert_8to7: bool = False) -> bytes:
     """The octets `mailer` is given for `message`.
 
     `ctx.env` carries the delivery's macros: $g (the sender as this mailer sees it),
-    $d, $u, $h and whatever the cf's H lines and UnixFromLine name.  `unix_from` is
-    the UnixFromLine option (sendmail's default when None).  `convert_8to7` is the
+    $d, $u, $h and whatever the cf's H lines and UnixFromLine name.  `convert_8to7` is the
     SMTP client's request for 8-bit to 7-bit conversion (peer without 8BITMIME)."""
     if (convert_8to7 or mailer.has("7")) and message.has_8bit and not message.dont_mime:
         raise ConversionNeeded(f"mailer {mailer.name}: 8-bit MIME to 7-bit conversion")
     out = MailerOutput(mailer, seven_bit=mailer.has("7"))
     if not mailer.has("n") and mailer.path != "[IPC]":
-        putfromline(out, ctx.env, unix_from or DEFAULT_UNIX_FROM)
+        putfromline(out, ctx.env, ctx.unix_from)
     putheader(out, message, ctx)
     putbody(out, message.body)
     return out.data()

@@ -30,6 +30,10 @@ class TimeUnitError(ValueError):
         self.unit = unit
 
 
+class Printed(str):
+    """A message sendmail writes with a plain fprintf: it leaves the exit status alone."""
+
+
 class Notes:
     """What reading one value produced besides the value: messages, or a refusal."""
 
@@ -44,7 +48,7 @@ class Notes:
 
     def say(self, text: str) -> None:
         """A warning sendmail prints as is on stdout, without a location."""
-        self.warnings.append(text)
+        self.warnings.append(Printed(text))
 
     def fail(self, text: str) -> NoReturn:
         raise ConfigError(self.where, text)

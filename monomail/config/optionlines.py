@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from .errors import ConfigError
 from . import options as option_table
+from .option_values import Printed
 
 if TYPE_CHECKING:
     from .cfparser import ParseState
@@ -37,6 +38,7 @@ def record_option(state: "ParseState", rest: str, sticky: bool = False) -> None:
             state.warnings.append(text)
         else:
             state.say(text)
-            state.exit_status = state.exit_status or 70
+            if not isinstance(text, Printed):
+                state.exit_status = state.exit_status or 70
     if opt is not None:
         state.options = state.options.with_value(opt, value, sticky=sticky)
