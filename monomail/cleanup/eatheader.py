@@ -82,7 +82,7 @@ def eatheader(config: Config, env: RewriteEnv, hl: HeaderList, recipients: Recip
             if bound and bound != " ":
                 if h.flags & H_FROM:
                     bound = _expand(env, crackaddr(bound, colon_ok))
-                h.value = bound
+                h.value = denlstring(bound)  # as queueup writes it: no line can be forged
                 h.flags &= ~H_DEFAULT
         if h.flags & H_TRACE:
             hops += 1

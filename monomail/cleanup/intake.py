@@ -51,7 +51,8 @@ class Outcome:
 
     `problems` are in the order sendmail reports them; the message is accepted when
     none of them rejects it.  `exit_status` is sendmail's ExitStat afterwards (it
-    stays 0 for a rejected message, as sendmail's does on the command line).
+    stays 0 for a rejected message, as sendmail's does on the command line; its
+    finis then exits 0 for EX_TEMPFAIL too).
     `grabbed` holds the address fields -t read (already passed to sendtolist).
     `clear_queue` (sendmail's EF_CLRQUEUE: headers or message too large) means
     nothing of the message is kept; after other rejecting problems sendmail's

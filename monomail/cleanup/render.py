@@ -50,6 +50,8 @@ def render(message: Message, mailer: Mailer, ctx: HeaderContext, *,
         putfromline(out, ctx.env, ctx.unix_from)
     putheader(out, message, ctx)
     putbody(out, message.body)
+    if out.long_line:
+        out.putline("")  # deliver() ends what a program gets; SMTP does it before the dot
     return out.data()
 
 

@@ -81,6 +81,11 @@ def full_name_argument(text: str) -> str:
     return text if rfc822_string(text) else addquotes(text)
 
 
+def sender_argument(text: str) -> str:
+    """-f/-r as main() keeps it: empty means the null sender, newlines become blanks."""
+    return denlstring(text, strict=True) if text else "<>"
+
+
 def setsender(config: Config, rw: Rewriter, env: RewriteEnv, given: str | None, *,
               real_user: str, smtp: bool, full_name: str | None = None,
               internal: bool = False) -> Sender:
