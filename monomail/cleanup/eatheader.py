@@ -91,7 +91,7 @@ def eatheader(config: Config, env: RewriteEnv, hl: HeaderList, recipients: Recip
             text = denlstring(h.value, strict=True)
             facts.grabbed.append(text)
             recipients.sendtolist(text)
-        if h.name.lower() == msgid_field:
+        if h.key == msgid_field:
             facts.msgid = h.value.lstrip(SPACES)
             env.define_macro("msg_id", facts.msgid)
     if hops > facts.hop_count:

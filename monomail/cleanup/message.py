@@ -36,8 +36,9 @@ class Message:
     def value(self, name: str) -> str | None:
         """The first field of that name that is not a cf default, as written out
         (leading blanks dropped), like sendmail's hvalue."""
+        key = name.lower()
         for h in self.fields:
-            if not h.flags & H_DEFAULT and h.name.lower() == name.lower():
+            if h.key == key and not h.flags & H_DEFAULT:
                 if h.value is None:
                     return None
                 return dequote_internal_chars(h.value.lstrip(SPACES))

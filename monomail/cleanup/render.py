@@ -72,6 +72,13 @@ def putbody(out: MailerOutput, body: bytes) -> None:
     MAXLINE-1 octets, each written without adding a line end it lacks."""
     out.putline("")
     text = body.decode("latin-1")
+    if _as_is(out, body):
+        out.parts.append(text if out.mailer.eol == "\n" else text.replace("\n", out.mailer.eol))
+        out.long_line = bool(text) and not text.endswith("\n")
+        last = text[text.rfind("\n", 0, len(text) - 1) + 1:]
+        if out.mailer.has("b") and last not in ("", "\n"):
+            out.putline("")
+        return
     pos, last = 0, ""
     while pos < len(text):
         end = text.find("\n", pos) + 1 or len(text)
@@ -80,3 +87,14 @@ def putbody(out: MailerOutput, body: bytes) -> None:
         last, pos = text[pos:end], end
     if out.mailer.has("b") and last not in ("", "\n"):
         out.putline("")
+
+
+def _as_is(out: MailerOutput, body: bytes) -> bool:
+    """Whether putxline would copy every line unchanged (most messages): no 7-bit
+    stripping, no `From ` to escape, no line over the mailer's L= limit."""
+    m = out.mailer
+    if out.seven_bit and not body.isascii():
+        return False
+    if m.has("E") and (body.startswith(b"From ") or b"\nFrom " in body):
+        return False
+    return m.linelimit <= 0 or max(map(len, body.split(b"\n"))) <= m.linelimit

@@ -7,6 +7,7 @@ of first appearance.  Keeping that numbering is what makes `-bt` output identica
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from monomail.rewrite.tokens import (CONDELSE, CONDFI, CONDIF, MACROEXPAND, METAQUOTE,
@@ -143,64 +144,74 @@ def translate_dollars(line: str, names: MacroNames, config_level: int,
 
 def expand(s: str, value: Callable[[int], str | None], syserr: ErrorSink,
            level: int = 0) -> str:
-    """sendmail's expand(): interpolate macros and $?x..$|..$. conditionals."""
+    """sendmail's expand(): interpolate macros and $?x..$|..$. conditionals.
+
+    Runs of ordinary octets are copied whole; only the five special octets are
+    looked at one by one (this runs for every default header of every message)."""
     out: list[str] = []
-    recurse = skipping = quotenext = False
+    size, cap = 0, MACBUFSIZE - 1
+    recurse = skipping = False
     skiplev = iflev = 0
     i, n = 0, len(s)
     while i < n:
-        c = s[i]
-        q: str | None = None
-        if quotenext:
-            quotenext = False
-        elif c == CONDIF:
+        found = _SPECIAL.search(s, i)
+        j = n if found is None else found.start()
+        c = s[j] if j < n else ""
+        if c == METAQUOTE:
+            j = min(j + 2, n)  # the quote and the octet it protects are ordinary
+        elif (c == CONDELSE or c == CONDFI) and not iflev:
+            j += 1
+        if j > i:
+            if not skipping and size < cap:
+                piece = s[i:j][:cap - size]
+                out.append(piece)
+                size += len(piece)
+            i = j
+            continue
+        i += 1
+        if c == CONDIF:
             iflev += 1
-            i += 1
             if skipping:
                 skiplev += 1
             else:
-                mv = value(ord(s[i])) if i < n else None
-                skipping = not mv
+                skipping = not (value(ord(s[i])) if i < n else None)
             i += 1
-            continue
-        elif c == CONDELSE and iflev:
+        elif c == CONDELSE:
             if skiplev == 0:
                 skipping = not skipping
-            i += 1
-            continue
-        elif c == CONDFI and iflev:
+        elif c == CONDFI:
             iflev -= 1
             if skiplev == 0:
                 skipping = False
             if skipping:
                 skiplev -= 1
-            i += 1
-            continue
-        elif c == MACROEXPAND:
-            i += 1
-            if i >= n or s[i] == "\0":
-                continue
+        elif i < n and s[i] != "\0":  # MACROEXPAND
             q = value(ord(s[i]))
-            if q is None:
-                i += 1
+            i += 1
+            if q is None or skipping or size >= cap:
                 continue
-        elif c == METAQUOTE:
-            quotenext = True
-        i += 1
-        if skipping or len(out) >= MACBUFSIZE - 1:
-            continue
-        if q is None:
-            out.append(c)
-            continue
-        hide = False
-        for ch in q:
-            if not hide and (ord(ch) & 0o340) == 0o200:
-                recurse = True
-            out.append(ch)
-            hide = ch == METAQUOTE
+            out.append(q)
+            size += len(q)
+            recurse = recurse or _needs_another_pass(q)
     result = "".join(out)[:MACBUFSIZE - 1]
     if recurse:
         if level < MAX_MACRO_RECURSION:
             return expand(result, value, syserr, level + 1)
         syserr(f"expand: recursion too deep ({MAX_MACRO_RECURSION} max)")
     return result
+
+
+_SPECIAL = re.compile("[" + re.escape(CONDIF + CONDELSE + CONDFI + MACROEXPAND + METAQUOTE) + "]")
+_META_RANGE = re.compile("[\x80-\x9f]")
+
+
+def _needs_another_pass(value: str) -> bool:
+    """A macro value holding a metacharacter not protected by METAQUOTE."""
+    if _META_RANGE.search(value) is None:
+        return False
+    hide = False
+    for ch in value:
+        if not hide and (ord(ch) & 0o340) == 0o200:
+            return True
+        hide = ch == METAQUOTE
+    return False

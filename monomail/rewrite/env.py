@@ -46,6 +46,7 @@ class RewriteEnv:
                  hosts: "HostLookup | None" = None) -> None:
         self.config = config
         self.names = config.names.copy()
+        self._long_ids: dict[str, int] = {}  # long macro names already looked up
         self.macros: dict[int, str] = dict(config.macros)
         if "prefixes" not in config.memo:
             config.memo["prefixes"] = ClassTable.shared_prefixes(config.classes)
@@ -125,7 +126,11 @@ class RewriteEnv:
     def _mid(self, name: str) -> int:
         if len(name) == 1:
             return ord(name)
-        return self.names.lookup("{" + name.strip("{}") + "}", self.syserr)
+        mid = self._long_ids.get(name)
+        if mid is None:
+            mid = self._long_ids[name] = self.names.lookup("{" + name.strip("{}") + "}",
+                                                           self.syserr)
+        return mid
 
     def in_class(self, mid, word: str, prefix: bool = False) -> bool:  # type: ignore[no-untyped-def]
         """Is `word` in the class (or, with prefix, could a longer phrase be)?"""

@@ -62,6 +62,10 @@ class HeaderField:
     flags: int
     mflags: str = ""  # `?flags?`: mailer flags of which one must be set to send it
     macro: str | None = None  # `?${macro}?`: the macro that must be set to send it
+    key: str = field(init=False, repr=False, compare=False)  # the name in lower case
+
+    def __post_init__(self) -> None:
+        self.key = self.name.lower()
 
     def text(self) -> str:
         """The value as written out (METAQUOTEs removed)."""
@@ -164,9 +168,9 @@ class HeaderList:
         """Blank out the defaults a new field replaces.  Returns whether the new field
         is kept (not when it is empty and a default stays instead) and its condition
         flags: its own, or those it takes over from the default it replaces."""
-        empty, own = not value.strip(SPACES), bool(mflags)
+        empty, own, key = not value.strip(SPACES), bool(mflags), name.lower()
         for old in self.fields:
-            if old.name.lower() == name.lower() and not old.flags & (H_USER | H_FORCE):
+            if old.key == key and not old.flags & (H_USER | H_FORCE):
                 if empty:
                     return False, mflags
                 old.value = None
@@ -184,7 +188,7 @@ class HeaderList:
                 or value not in (s.paddr, s.user)):
             return False
         for old in self.fields:
-            if old.name.lower() == name.lower() and not old.flags & (H_USER | H_FORCE):
+            if old.key == wanted and not old.flags & (H_USER | H_FORCE):
                 old.flags |= H_USER
                 if "!" in s.mailer_flags:
                     old.flags &= ~H_CHECK
@@ -221,16 +225,16 @@ class HeaderList:
         that would start a new field becomes a blank, as queueup would make it."""
         value = (" " if space else "") + quote_internal_chars(denlstring(value))
         new = HeaderField(name, value, flags | header_flags(name))
-        at = next((i for i, h in enumerate(self.fields) if h.name.lower() == name.lower()),
-                  len(self.fields))
+        at = next((i for i, h in enumerate(self.fields) if h.key == new.key), len(self.fields))
         self.fields.insert(at, new)
         return new
 
     def value(self, name: str) -> str | None:
         """sendmail's hvalue: the first field of that name not supplied as a default,
         without its leading blanks (internal form)."""
+        key = name.lower()
         for h in self.fields:
-            if not h.flags & H_DEFAULT and h.name.lower() == name.lower():
+            if h.key == key and not h.flags & H_DEFAULT:
                 return None if h.value is None else h.value.lstrip(SPACES)
         return None
 
