@@ -26,14 +26,15 @@ class ConversionNeeded(NotImplementedError):
 
 def header_context(config: Config, rw, env: RewriteEnv, **extra) -> HeaderContext:  # type: ignore[no-untyped-def]
     """A HeaderContext with the cf's options (KeepBcc, RrtImpliesDsn, DefaultCharSet,
-    EightBitMode, UnixFromLine)."""
+    EightBitMode, UnixFromLine); `extra` overrides them (and gives fromdomain)."""
     opts = config.options
+    settings = dict(keep_bcc=bool(opts.get("KeepBcc")),
+                    no_receipt=bool(opts.get("RrtImpliesDsn")),
+                    default_charset=str(opts.get("DefaultCharSet") or "unknown-8bit"),
+                    mime_8bit=opts.get("EightBitMode") == "m")
     if opts.get("UnixFromLine") is not None:
-        extra.setdefault("unix_from", str(opts.get("UnixFromLine")))
-    return HeaderContext(rw=rw, env=env, keep_bcc=bool(opts.get("KeepBcc")),
-                         no_receipt=bool(opts.get("RrtImpliesDsn")),
-                         default_charset=str(opts.get("DefaultCharSet") or "unknown-8bit"),
-                         mime_8bit=opts.get("EightBitMode") == "m", **extra)
+        settings["unix_from"] = str(opts.get("UnixFromLine"))
+    return HeaderContext(rw=rw, env=env, **{**settings, **extra})
 
 
 def render(message: Message, mailer: Mailer, ctx: HeaderContext, *,
