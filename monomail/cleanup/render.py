@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from monomail.config.macros import expand
 from monomail.config.model import Config, Mailer
+from monomail.rewrite.engine import Rewriter
 from monomail.rewrite.env import MAXLINE, RewriteEnv
 
 from .message import Message
@@ -24,7 +25,8 @@ class ConversionNeeded(NotImplementedError):
     to 7 bits, which monomail does not do yet."""
 
 
-def header_context(config: Config, rw, env: RewriteEnv, **extra) -> HeaderContext:  # type: ignore[no-untyped-def]
+def header_context(config: Config, rw: Rewriter, env: RewriteEnv,
+                   **extra: object) -> HeaderContext:
     """A HeaderContext with the cf's options (KeepBcc, RrtImpliesDsn, DefaultCharSet,
     EightBitMode, UnixFromLine); `extra` overrides them (and gives fromdomain)."""
     opts = config.options
@@ -34,7 +36,7 @@ def header_context(config: Config, rw, env: RewriteEnv, **extra) -> HeaderContex
                     mime_8bit=opts.get("EightBitMode") == "m")
     if opts.get("UnixFromLine") is not None:
         settings["unix_from"] = str(opts.get("UnixFromLine"))
-    return HeaderContext(rw=rw, env=env, **{**settings, **extra})
+    return HeaderContext(rw=rw, env=env, **{**settings, **extra})  # type: ignore[arg-type]
 
 
 def render(message: Message, mailer: Mailer, ctx: HeaderContext, *,

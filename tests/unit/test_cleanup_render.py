@@ -30,6 +30,12 @@ def config() -> Config:
     return parse_cf(str(EXAMPLE), identity=Identity("mail.example.com", "mail.example.com"))
 
 
+@pytest.fixture(scope="module")
+def rw(config: Config) -> Rewriter:
+    """One per module: compiling the rules is the slow part."""
+    return Rewriter(config)
+
+
 @pytest.fixture()
 def env(config: Config) -> RewriteEnv:
     env = RewriteEnv(config, lambda line: None)
@@ -79,13 +85,15 @@ def field(name: str, value: str, flags: int = H_USER, mflags: str = "",
     return HeaderField(name, value, flags, mflags, macro)
 
 
-def headers_of(config: Config, env: RewriteEnv, message: Message, m: Mailer, **ctx) -> str:
-    data = render(message, m, header_context(config, Rewriter(config), env, **ctx))
+def headers_of(config: Config, rw: Rewriter, env: RewriteEnv, message: Message, m: Mailer,
+               **ctx) -> str:
+    data = render(message, m, header_context(config, rw, env, **ctx))
     lines = data.decode("latin-1").split(m.eol)
     return m.eol.join(lines[:lines.index("")])
 
 
-def test_conditions_select_fields_per_mailer(config: Config, env: RewriteEnv) -> None:
+def test_conditions_select_fields_per_mailer(config: Config, rw: Rewriter,
+                                             env: RewriteEnv) -> None:
     message = Message([
         field("Return-Path", " <\x81g>", H_DEFAULT | H_BINDLATE | H_ACHECK | H_FORCE, "P"),
         field("X-If-Macro", " yes", H_DEFAULT | H_CHECK, "", "client_name"),
@@ -94,33 +102,36 @@ def test_conditions_select_fields_per_mailer(config: Config, env: RewriteEnv) ->
         field("Content-Length", " 3", H_USER | H_ACHECK),
         field("Subject", " hi")], b"b\n")
     local = mailer(config, "local")
-    assert headers_of(config, env, message, local) == "Return-Path: <joe@example.org>\nSubject: hi"
+    assert headers_of(config, rw, env, message, local) == (
+        "Return-Path: <joe@example.org>\nSubject: hi")
     env.define_macro("client_name", "client.example")
     message.resent = True
-    assert headers_of(config, env, message, mailer(config)) == \
+    assert headers_of(config, rw, env, message, mailer(config)) == \
         "X-If-Macro: yes\r\nResent-Date: now\r\nSubject: hi"
 
 
-def test_bcc_is_dropped_or_emptied(config: Config, env: RewriteEnv) -> None:
+def test_bcc_is_dropped_or_emptied(config: Config, rw: Rewriter, env: RewriteEnv) -> None:
     message = Message([field("Bcc", " secret@example.org", H_USER | H_RCPT | H_BCC)], b"")
     m = mailer(config, "local")
-    assert headers_of(config, env, message, m) == "Bcc:"
+    assert headers_of(config, rw, env, message, m) == "Bcc:"
     message.delete_bcc = True
-    assert headers_of(config, env, message, m) == ""
+    assert headers_of(config, rw, env, message, m) == ""
 
 
-def test_receipt_requests_go_with_rrt_implies_dsn(config: Config, env: RewriteEnv) -> None:
+def test_receipt_requests_go_with_rrt_implies_dsn(config: Config, rw: Rewriter,
+                                                  env: RewriteEnv) -> None:
     message = Message([field("Return-Receipt-To", " a@b", H_USER | H_RECEIPTTO)], b"")
     m = mailer(config, "local")
-    assert headers_of(config, env, message, m) == "Return-Receipt-To: a@b"
-    assert headers_of(config, env, message, m, no_receipt=True) == ""
+    assert headers_of(config, rw, env, message, m) == "Return-Receipt-To: a@b"
+    assert headers_of(config, rw, env, message, m, no_receipt=True) == ""
 
 
-def test_address_fields_are_rewritten_and_folded(config: Config, env: RewriteEnv) -> None:
+def test_address_fields_are_rewritten_and_folded(config: Config, rw: Rewriter,
+                                                 env: RewriteEnv) -> None:
     many = ", ".join(f"user{i}" for i in range(12))
     message = Message([field("From", " Joe <joe>", H_USER | H_FROM),
                        field("To", " " + many, H_USER | H_RCPT)], b"")
-    text = headers_of(config, env, message, mailer(config))
+    text = headers_of(config, rw, env, message, mailer(config))
     lines = text.split("\r\n")
     assert lines[0] == "From: Joe <joe@mail.example.com>"
     assert lines[1].startswith("To: user0@mail.example.com, ") and lines[1].endswith(",")
@@ -128,34 +139,35 @@ def test_address_fields_are_rewritten_and_folded(config: Config, env: RewriteEnv
     assert text.count("@mail.example.com") == 13
 
 
-def test_old_style_lists_are_blank_separated(config: Config, env: RewriteEnv) -> None:
+def test_old_style_lists_are_blank_separated(config: Config, rw: Rewriter,
+                                             env: RewriteEnv) -> None:
     message = Message([field("To", " a b c", H_USER | H_RCPT)], b"", oldstyle=True)
-    assert headers_of(config, env, message, mailer(config, "local")) == "To: a, b, c"
+    assert headers_of(config, rw, env, message, mailer(config, "local")) == "To: a, b, c"
 
 
-def test_seven_bit_headers_for_f6(config: Config, env: RewriteEnv) -> None:
+def test_seven_bit_headers_for_f6(config: Config, rw: Rewriter, env: RewriteEnv) -> None:
     message = Message([field("Subject", " \xe4")], b"")
-    assert headers_of(config, env, message, mailer(config, "local")) == "Subject: \xe4"
+    assert headers_of(config, rw, env, message, mailer(config, "local")) == "Subject: \xe4"
     six = mailer(config, "local", flags=frozenset("6ln"))
-    assert headers_of(config, env, message, six) == "Subject: d"
+    assert headers_of(config, rw, env, message, six) == "Subject: d"
 
 
-def test_undeclared_8bit_text_is_declared_with_eightbitmode_m(config: Config,
-                                                              env: RewriteEnv) -> None:
+def test_undeclared_8bit_text_is_declared_with_eightbitmode_m(
+        config: Config, rw: Rewriter, env: RewriteEnv) -> None:
     message = Message([field("Subject", " x")], b"\xe4\n", has_8bit=True)
-    text = headers_of(config, env, message, mailer(config, "local"), mime_8bit=True,
+    text = headers_of(config, rw, env, message, mailer(config, "local"), mime_8bit=True,
                       default_charset="iso-8859-1")
     assert text.split("\n")[1:] == ["MIME-Version: 1.0",
                                     "Content-Type: text/plain; charset=iso-8859-1",
                                     "Content-Transfer-Encoding: 8bit"]
     eight = mailer(config, "local", flags=frozenset("ln8"))
-    assert headers_of(config, env, message, eight, mime_8bit=True) == "Subject: x"
+    assert headers_of(config, rw, env, message, eight, mime_8bit=True) == "Subject: x"
 
 
-def test_unix_from_line_and_line_ends(config: Config, env: RewriteEnv) -> None:
+def test_unix_from_line_and_line_ends(config: Config, rw: Rewriter, env: RewriteEnv) -> None:
     message = Message([field("Subject", " x")], b"From here\nno end")
     prog = mailer(config, "prog", flags=frozenset("lsDFM"), eol="\n", linelimit=0)
-    ctx = header_context(config, Rewriter(config), env)
+    ctx = header_context(config, rw, env)
     assert render(message, prog, ctx) == (  # the cf's UnixFromLine: From $g $d
         b"From joe@example.org Wed Nov 25 04:00:00 2026\nSubject: x\n\nFrom here\nno end\n")
     uucp = dataclasses.replace(prog, flags=frozenset("lsDFMUE"))
@@ -168,9 +180,9 @@ def test_unix_from_line_and_line_ends(config: Config, env: RewriteEnv) -> None:
 
 
 def test_eight_to_seven_bit_conversion_is_refused_loudly(config: Config,
-                                                        env: RewriteEnv) -> None:
+                                                        rw: Rewriter, env: RewriteEnv) -> None:
     message = Message([], b"\xe4\n", has_8bit=True)
-    ctx = header_context(config, Rewriter(config), env)
+    ctx = header_context(config, rw, env)
     with pytest.raises(ConversionNeeded):
         render(message, mailer(config, flags=frozenset("7")), ctx)
     with pytest.raises(ConversionNeeded):
@@ -179,17 +191,17 @@ def test_eight_to_seven_bit_conversion_is_refused_loudly(config: Config,
     assert render(message, mailer(config, flags=frozenset("7")), ctx) == b"\r\nd\r\n"
 
 
-def test_header_rewriting_failures_stop_smtp(config: Config, env: RewriteEnv,
+def test_header_rewriting_failures_stop_smtp(config: Config, rw: Rewriter, env: RewriteEnv,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     import monomail.cleanup.putheader as putheader
     monkeypatch.setattr(putheader, "remotename", lambda *args: ("x", 75))
     message = Message([field("To", " a", H_USER | H_RCPT)], b"")
     with pytest.raises(HeaderWriteError) as caught:
-        render(message, mailer(config), header_context(config, Rewriter(config), env))
+        render(message, mailer(config), header_context(config, rw, env))
     assert caught.value.status == 75
 
 
-def test_queue_header_lines_keep_conditions(config: Config, env: RewriteEnv) -> None:
+def test_queue_header_lines_keep_conditions(config: Config, rw: Rewriter, env: RewriteEnv) -> None:
     message = Message([
         field("Return-Path", " <\x81g>", H_DEFAULT | H_BINDLATE | H_ACHECK | H_FORCE, "P"),
         field("X-M", " \x81j", H_DEFAULT | H_CHECK, "", "client_name"),
@@ -197,6 +209,6 @@ def test_queue_header_lines_keep_conditions(config: Config, env: RewriteEnv) -> 
         field("Resent-Date", " now", H_RESENT | H_CHECK, "D"),
         field("X-Empty", " \x81x", H_DEFAULT)], b"")
     env.define_macro("client_name", "c")
-    assert queue_header_lines(message, header_context(config, Rewriter(config), env)) == [
+    assert queue_header_lines(message, header_context(config, rw, env)) == [
         "H?P?Return-Path: <\x81g>\n", "H?${client_name}?X-M: mail.example.com\n",
         "H?D?Date: now\n"]
