@@ -60,8 +60,14 @@ class CollectOptions:
         return cls(smtp=smtp, ignore_dots=dots and not smtp,
                    save_from=bool(opts.get("SaveFromLine")),
                    seven_bit_input=bool(opts.get("SevenBitInput")),
-                   max_headers_length=int(opts.get("MaxHeadersLength") or 0),
-                   max_message_size=int(opts.get("MaxMessageSize") or 0))
+                   max_headers_length=int_option(config, "MaxHeadersLength"),
+                   max_message_size=int_option(config, "MaxMessageSize"))
+
+
+def int_option(config: Config, name: str) -> int:
+    """A numeric option of the cf (0 when unset)."""
+    value = config.options.get(name)
+    return value if isinstance(value, int) else 0
 
 
 @dataclass

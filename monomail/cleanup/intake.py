@@ -17,7 +17,7 @@ from monomail.rewrite.env import RewriteEnv
 from monomail.rewrite.headers import HeaderList
 from monomail.rewrite.rscheck import RSF_COUNT, RSF_UNSTRUCTURED, rscheck
 
-from .collect import Collected, CollectOptions, collect
+from .collect import Collected, CollectOptions, collect, int_option
 from .eatheader import HeaderFacts, Recipients, eatheader
 from .message import Message
 from .problems import Problem
@@ -141,7 +141,8 @@ class Intake:
     def auth_warning(self, text: str, host: str | None = None) -> None:
         """An X-Authentication-Warning: field (with PrivacyOptions=authwarnings):
         `host: text`, the host being this machine's name."""
-        if "authwarnings" not in (self.config.options.get("PrivacyOptions") or ()):
+        privacy = self.config.options.get("PrivacyOptions")
+        if not isinstance(privacy, frozenset) or "authwarnings" not in privacy:
             return
         me = (host if host is not None else self.env.macros.get(ord("j")) or "")
         self.headers.add("X-Authentication-Warning", f"{me[:AUTH_HOST_MAX]}: {text}")
@@ -228,7 +229,7 @@ def too_many_hops(config: Config, message: Message, sender: str, via: str | None
                   first_recipient: str | None) -> Problem | None:
     """sendall's loop check (delivery's business, the counting is ours): more trace
     fields than MaxHopCount bounce the message with this text."""
-    limit = int(config.options.get("MaxHopCount") or 0)
+    limit = int_option(config, "MaxHopCount")
     if message.hop_count <= limit:
         return None
     return Problem(f"554 5.4.6 Too many hops {message.hop_count} ({limit} max): from "

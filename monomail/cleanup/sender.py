@@ -5,7 +5,6 @@ trust check behind `X-Authentication-Warning: ... set sender to ... using -f`.""
 
 from __future__ import annotations
 
-import os
 import pwd
 from dataclasses import dataclass, field
 
@@ -192,10 +191,3 @@ def sender_warning(config: Config, sender: Sender, given: str, real_user: str,
         return None
     return f"{real_user} set sender to {given} using -{flag}"
 
-
-def real_user_name() -> str:
-    """username(): the login of the real uid (or $USER when it has no entry)."""
-    try:
-        return pwd.getpwuid(os.getuid()).pw_name
-    except KeyError:
-        return os.environ.get("USER") or str(os.getuid())

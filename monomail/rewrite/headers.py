@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from monomail.config.headerinfo import (H_BCC, H_CHECK, H_DEFAULT, H_EOH, H_ERRORSTO,
+from monomail.config.headerinfo import (H_CHECK, H_DEFAULT, H_EOH, H_ERRORSTO,
                                         H_FORCE, H_FROM, H_RCPT, H_RESENT, H_STRIPCOMM,
                                         H_USER, MAX_FIELD_NAME, SPACES, header_flags,
                                         split_header)
@@ -237,6 +237,3 @@ class HeaderList:
             if h.key == key and not h.flags & H_DEFAULT:
                 return None if h.value is None else h.value.lstrip(SPACES)
         return None
-
-    def has_bcc(self) -> bool:
-        return any(h.flags & H_BCC for h in self.fields)

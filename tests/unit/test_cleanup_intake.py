@@ -125,7 +125,9 @@ def test_limits_are_reported_like_sendmail(config: Config, rw: Rewriter) -> None
     outcome = take(config, rw, b"S: " + b"x" * 40000 + b"\n\nb\n")
     assert [p.reply for p in outcome.problems] == ["552 5.6.0 Headers too large (32768 max)"]
     assert outcome.clear_queue and not outcome.accepted and outcome.exit_status == ex.EX_OK
-    assert outcome.problems[0].text == "Headers too large (32768 max)"
+    problem = outcome.problems[0]
+    assert (problem.code, problem.status, problem.text) == (
+        "552", "5.6.0", "Headers too large (32768 max)")
     bare = intake(config, rw, sender="<a@b>", smtp=True).collect(
         b"S: x\r\n\r\nb\n.\r\n", RecipientList(["<c@d>"]))
     assert bare.reply is not None
