@@ -140,7 +140,9 @@ class Intake:
 
     def auth_warning(self, text: str, host: str | None = None) -> None:
         """An X-Authentication-Warning: field (with PrivacyOptions=authwarnings):
-        `host: text`, the host being this machine's name."""
+        `host: text`, the host being this machine's name.  Each goes before the
+        earlier ones, as addheader places it: give them in sendmail's order (-C and
+        -oQ warnings, then -f; in SMTP "didn't use HELO protocol" at MAIL)."""
         privacy = self.config.options.get("PrivacyOptions")
         if not isinstance(privacy, frozenset) or "authwarnings" not in privacy:
             return
