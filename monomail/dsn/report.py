@@ -43,7 +43,7 @@ class Outcome(enum.Enum):
 
     FAILED = "failed"                       # permanent failure or expired (QS_BADADDR)
     QUEUED = "queued"                       # still to be tried, nothing to say yet
-    DELAYED = "delayed"                     # still queued, and the sender asked to hear of it
+    DELAYED = "delayed"                     # still queued, and now due a warning (policy.plan)
     SENT = "sent"                           # handed on; the next hop reports from here
     DELIVERED = "delivered"                 # into a mailbox or program (a local mailer)
     DELIVERED_TO_LIST = "delivered-to-list"  # into a list with an owner- alias
