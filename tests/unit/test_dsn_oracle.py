@@ -1,18 +1,19 @@
 """Reports compared with real sendmail 8.17's, byte for byte.
 
-sendmail runs under `unshare` (root, as in CI) on a cf built by its own m4 with three
-extra mailers: `fail` exits 67 (EX_NOUSER), `tmp` exits 75 (EX_TEMPFAIL) and `capture`
-keeps what it is given in a file named after the recipient, so each report sendmail
-sends lands in a file.  The same facts (who sent to whom, what each mailer answered,
-which options are set) go through monomail's policy.plan and report.build, and the
-result must equal sendmail's report: the fields sendmail adds (To, MIME-Version,
-Content-Type, Content-Transfer-Encoding, Subject, Auto-Submitted) and the whole body.
-What the rest of the pipeline makes is taken from sendmail's report as input: the
-transcript, the returned message as delivered, the ids and the clock readings.
+sendmail runs under `unshare` (root, as in CI) on a cf built by its own m4 with extra
+mailers: `fail` exits 67 (EX_NOUSER), `tmp` exits 75 (EX_TEMPFAIL), `capture` keeps what
+it is given in a file named after the recipient (so each report sendmail sends lands in a
+file), and `refuse` talks SMTP to a next hop on loopback inside the sandbox
+(dsn_smtp_peers.py) that refuses chosen recipients and offers no DSN.  The same facts (who
+sent to whom, what each mailer answered, which options are set) go through monomail's
+policy.plan and report.build, and the result must equal sendmail's report: the fields
+sendmail adds (To, MIME-Version, Content-Type, Content-Transfer-Encoding, Subject,
+Auto-Submitted) and the whole body.  What the rest of the pipeline makes is taken from
+sendmail's report as input: the transcript, the returned message as delivered, the ids
+and the clock readings.
 
-Two known differences are part of the comparison: several report recipients share
-one To: field (sendmail writes one To: per address), see report.py.
-"""
+One known difference is part of the comparison: several report recipients share one To:
+field, where sendmail writes one To: per address (see report.py)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ import pwd
 import re
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -54,7 +56,10 @@ FEATURE(`nocanonify')dnl
 MAILER(local)dnl
 MAILER(smtp)dnl
 MAILER_DEFINITIONS
-{mailers}LOCAL_RULE_0
+{mailers}Mrefuse,	P=[IPC], F=mDFMuXa, S=EnvFromSMTP/HdrFromSMTP, R=EnvToSMTP, E=\\r\\n, L=990,
+		T=DNS/RFC822/SMTP, A=TCP $h {port}
+LOCAL_RULE_0
+R$* < @ refuse.test . > $*	$#refuse $@ [127.0.0.1] $: $1 < @ refuse.test . > $2
 R$* < @ fail.test . > $*	$#fail $@ localhost $: $1
 R$* < @ tmp.test . > $*	$#tmp $@ localhost $: $1
 R$* < @ capture.test . > $*	$#capture $@ localhost $: $1
@@ -66,7 +71,10 @@ SCRIPTS = {
     "tmp": 'cat >/dev/null\necho "Try later"\nexit 75\n',
     "capture": 'cat > "{dir}/cap/$1"\n',
 }
-HOSTS = "127.0.0.1 localhost\n127.0.0.2 capture.test\n127.0.0.3 fail.test\n127.0.0.4 tmp.test\n"
+HOSTS = ("127.0.0.1 localhost\n127.0.0.2 capture.test\n127.0.0.3 fail.test\n127.0.0.4 tmp.test\n"
+         "127.0.0.5 refuse.test\n")
+NEXT_HOP_PORT = 2525        # in the sandbox's own network namespace
+PEERS = Path(__file__).with_name("dsn_smtp_peers.py")
 
 oracle.check_sandbox()
 
@@ -86,7 +94,7 @@ class Sendmail:
         (folder / "hosts").write_text(HOSTS)
         (folder / "service.switch").write_text("hosts files\naliases files\n")
         mc = folder / "dsn.mc"
-        mc.write_text(MC.format(host=HOST, dir=folder, mailers=mailers))
+        mc.write_text(MC.format(host=HOST, dir=folder, mailers=mailers, port=NEXT_HOP_PORT))
         self.cf = oracle.build_sendmail_cf(mc, folder / "dsn.cf", settings_dir=folder)
         self.program = oracle.sendmail_program()
 
@@ -132,6 +140,16 @@ class Sendmail:
             in_data = command == "DATA"
         proc.stdin.close()
         proc.wait(timeout=60)       # its exit code is the delivery's (67 for a failure)
+
+    def smtp_from_network(self, refused: str, *commands: str) -> None:
+        """A session from an SMTP client at 127.0.0.1 (dsn_smtp_peers.py), with the
+        refuse mailer's next hop answering 550 to `refused` and offering no DSN."""
+        argv = oracle.sandbox_argv(
+            ["timeout", "60", sys.executable, str(PEERS), str(NEXT_HOP_PORT), refused,
+             *self.program.argv, "-C", str(self.cf), "-bs", "-odi"], [], HOST)
+        proc = subprocess.run(argv, input="\n".join(commands).encode(), env=self.env(),
+                              capture_output=True, timeout=120, check=False)
+        assert b"Message accepted" in proc.stderr, proc.stderr.decode(errors="replace")
 
     def age_queue(self, seconds: int) -> None:
         """Make every queued message look `seconds` old (the qf's T line)."""
@@ -408,4 +426,33 @@ def test_errors_to(sendmail: Sendmail) -> None:
     result = plan((failed("bob", "fail.test"),), original.arrival, theirs.now,
                   errors_to=("err@capture.test",))
     assert result.sender_report is not None
+    compare(theirs, result.sender_report, original)
+
+
+def test_smtp_next_hop_refuses_and_relays(sendmail: Sendmail) -> None:
+    """Received over SMTP from 127.0.0.1; the next hop refuses one recipient (Remote-MTA,
+    Diagnostic-Code: SMTP) and takes the other without offering DSN (relayed)."""
+    sendmail.reset()
+    sendmail.smtp_from_network("<bob@refuse.test>", "EHLO client.example",
+                               "MAIL FROM:<joe@capture.test> ENVID=e1",
+                               "RCPT TO:<bob@refuse.test>",
+                               "RCPT TO:<ann@refuse.test> NOTIFY=SUCCESS,FAILURE",
+                               "DATA", "Subject: via smtp", "", "body", ".", "QUIT")
+    theirs = Theirs(sendmail.report_for("joe"))
+    smtp = MailerTypes("DNS", "RFC822", "SMTP")
+    bob = RecipientStatus(
+        "<bob@refuse.test>", Outcome.FAILED,
+        final_recipient("bob@refuse.test", "<bob@refuse.test>", HOST, "RFC822"),
+        status="5.1.1", diagnostic="550 5.1.1 <bob@refuse.test>... No such user here",
+        remote_mta="[127.0.0.1]", types=smtp,
+        actual_recipient=actual_recipient("bob@refuse.test", smtp, HOST))
+    ann = RecipientStatus(
+        "<ann@refuse.test>", Outcome.RELAYED,
+        final_recipient("ann@refuse.test", "<ann@refuse.test>", HOST, "RFC822"),
+        notify=("SUCCESS", "FAILURE"), diagnostic="250 ok", remote_mta="[127.0.0.1]",
+        types=smtp, actual_recipient=actual_recipient("ann@refuse.test", smtp, HOST))
+    original = original_from(theirs, received_from="localhost [127.0.0.1]", envid="e1",
+                             client_host="localhost", client_types=UNIX)
+    result = plan((bob, ann), original.arrival, theirs.now, sender="<joe@capture.test>")
+    assert result.receipt is None and result.sender_report is not None
     compare(theirs, result.sender_report, original)
