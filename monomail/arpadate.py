@@ -1,5 +1,6 @@
 """Dates as sendmail writes them ($b, Date: headers): RFC 5322 with sendmail's quirks
-(no zero-padded day, "GMT" for UTC, "+hhmm (ZONE)" elsewhere)."""
+(no zero-padded day, "GMT" for UTC, "+hhmm" elsewhere: sendmail built for Linux has
+TZ_TYPE TZ_NONE, so it never adds the zone's name)."""
 
 from __future__ import annotations
 
@@ -15,5 +16,4 @@ def arpadate(when: float | None = None) -> str:
         return text + " GMT"
     sign = "-" if off < 0 else "+"
     off = min(abs(off), 23 * 60 + 59)
-    zone = f" ({lt.tm_zone})" if lt.tm_zone else ""
-    return f"{text} {sign}{off // 60:02d}{off % 60:02d}{zone}"
+    return f"{text} {sign}{off // 60:02d}{off % 60:02d}"

@@ -265,7 +265,7 @@ def build(request: ReportRequest) -> Report:
 def default_leading_headers(hostname: str, report_id: str, now: float) -> tuple[tuple[str, str], ...]:
     """Date, From and Message-Id as sendmail's usual cf H lines make them for a report,
     for callers that submit the report without running the cf's header definitions."""
-    stamp = time.strftime("%Y%m%d%H%M", time.localtime(now))
+    stamp = time.strftime("%Y%m%d%H%M", time.gmtime(now))     # $t is UTC (settime)
     return (("Date", arpadate(now)),
             ("From", f"{REPORTER_NAME} <{REPORTER}@{hostname}>"),
             ("Message-Id", f"<{stamp}.{report_id}@{hostname}>"))

@@ -29,6 +29,7 @@ import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Iterator
 
 import oracle
 import pytest
@@ -52,6 +53,7 @@ OSTYPE(linux)dnl
 define(`confDOMAIN_NAME', `{host}')dnl
 define(`QUEUE_DIR', `{dir}/q')dnl
 define(`ALIAS_FILE', `')dnl
+define(`confTIME_ZONE', `USE_TZ')dnl
 FEATURE(`nocanonify')dnl
 MAILER(local)dnl
 MAILER(smtp)dnl
@@ -160,6 +162,17 @@ class Sendmail:
 
     def report_for(self, user: str) -> bytes:
         return (self.captured / user).read_bytes()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def time_zone() -> Iterator[None]:
+    """Both programs write dates in a zone other than GMT (sendmail keeps the caller's TZ
+    with TimeZoneSpec empty), so that the offset is compared too."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TZ", "EST5")
+        time.tzset()
+        yield
+    time.tzset()
 
 
 @pytest.fixture(scope="module")

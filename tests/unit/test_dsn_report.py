@@ -8,6 +8,7 @@ from __future__ import annotations
 import email
 import email.policy
 import email.utils
+import time
 from dataclasses import replace
 from email.message import EmailMessage, Message
 
@@ -427,4 +428,5 @@ def test_default_leading_headers() -> None:
     fields = dict(default_leading_headers(HOST, "6AP4qLIM028042", NOW))
     assert fields["From"] == "Mail Delivery Subsystem <MAILER-DAEMON@mail.example.com>"
     assert as_date(fields["Date"]) == NOW
-    assert fields["Message-Id"].endswith(".6AP4qLIM028042@mail.example.com>")
+    stamp = time.strftime("%Y%m%d%H%M", time.gmtime(NOW))     # sendmail's $t is UTC
+    assert fields["Message-Id"] == f"<{stamp}.6AP4qLIM028042@mail.example.com>"
