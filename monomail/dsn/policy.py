@@ -26,7 +26,8 @@ from monomail import sysexits as ex
 from monomail.config.option_values import NOW
 from monomail.dsn.causes import (EXPIRED_STATUS, exit_text, expiry_message, expiry_transcript,
                                  warning_message, warning_transcript)
-from monomail.dsn.report import OriginalMessage, Outcome, RecipientStatus, ReportRequest
+from monomail.dsn.report import (OriginalMessage, Outcome, RecipientStatus, ReportRequest,
+                                 unbracketed)
 
 RECEIPT_MESSAGE = "Return receipt"
 DEFAULT_FAILURE_MESSAGE = "Unable to deliver mail"       # returntosender's word for none
@@ -169,7 +170,7 @@ def return_body(ret: str | None, too_big: bool, precedence: int, settings: Repor
 
 
 def _local_part(address: str) -> str:
-    bare = address.strip().removeprefix("<").removesuffix(">")
+    bare = unbracketed(address)
     return bare.rpartition("@")[0] if "@" in bare else bare
 
 
@@ -217,14 +218,18 @@ def plan(state: MessageState, timeouts: Timeouts, settings: ReportSettings, now:
             message = warning_message(timeouts.warn_after)
         transcript = warning_transcript(timeouts.warn_after, timeouts.return_after)
     success = any(r.outcome in _SUCCESSES and r.wants("SUCCESS") for r in recipients)
-    sender_report, log = None, ()
+    sender_report: PlannedReport | None = None
+    log: tuple[str, ...] = ()
     if (failure or delayed) and error_mode is not ErrorMode.QUIET:
         sender_report, log = _sender_report(state, recipients, message, settings)
+    receipt = None
+    if success and not (failure or delayed):
+        receipt = _receipt(state, recipients, settings)
     return Plan(
         recipients=recipients,
         transcript=transcript,
         sender_report=sender_report,
-        receipt=_receipt(state, recipients, settings) if success and not (failure or delayed) else None,
+        receipt=receipt,
         postmaster_copy=_postmaster_copy(state, recipients, message, settings) if failure else None,
         warning_sent=state.warning_sent or delayed,
         remove=not any(r.outcome in _UNDELIVERED for r in recipients),

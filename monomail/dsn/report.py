@@ -154,6 +154,14 @@ class Report:
 
 # --- recipient names --------------------------------------------------------------------
 
+def unbracketed(address: str) -> str:
+    """The address inside a pair of angle brackets, or as it is."""
+    stripped = address.strip()
+    if stripped.startswith("<") and stripped.endswith(">"):
+        return stripped[1:-1]
+    return address
+
+
 def _dsn_type(address_type: str, address: str) -> str:
     """sendmail's dsntypename: rfc822 in lower case, utf-8 for a non-ASCII address."""
     if address_type.lower() != "rfc822":
@@ -175,8 +183,7 @@ def final_recipient(user: str, printable: str, hostname: str,
     if "@" in user:
         return f"{kind}; {user[:800]}"
     if "@" in printable:
-        bare = printable[1:-1] if printable.startswith("<") and printable.endswith(">") else printable
-        return f"{kind}; {bare[:800]}"
+        return f"{kind}; {unbracketed(printable)[:800]}"
     return f"{kind}; {user[:700]}@{hostname[:100]}"
 
 
@@ -262,7 +269,8 @@ def build(request: ReportRequest) -> Report:
     return Report(tuple(headers), body, kind, boundary)
 
 
-def default_leading_headers(hostname: str, report_id: str, now: float) -> tuple[tuple[str, str], ...]:
+def default_leading_headers(hostname: str, report_id: str,
+                            now: float) -> tuple[tuple[str, str], ...]:
     """Date, From and Message-Id as sendmail's usual cf H lines make them for a report,
     for callers that submit the report without running the cf's header definitions."""
     stamp = time.strftime("%Y%m%d%H%M", time.gmtime(now))     # $t is UTC (settime)
@@ -286,15 +294,14 @@ def _text_part(request: ReportRequest, subject: str, kind: str) -> list[str]:
     lines.append("")
     if request.error_header is not None and not receipt:
         lines += [*request.error_header.rstrip("\n").split("\n"), ""]
-    lines += _section("   ----- The following addresses had permanent fatal errors -----",
-                      _fatal_lines(request.recipients))
-    lines += _section("   ----- The following addresses had successful delivery notifications -----",
-                      _success_lines(request.recipients))
+    lines += _section("permanent fatal errors", _fatal_lines(request.recipients))
+    lines += _section("successful delivery notifications", _success_lines(request.recipients))
     lines += _transcript_lines(request.transcript)
     return lines
 
 
-def _section(title: str, entries: list[str]) -> list[str]:
+def _section(what: str, entries: list[str]) -> list[str]:
+    title = f"   ----- The following addresses had {what} -----"
     return [title, *entries, ""] if entries else []
 
 
@@ -353,7 +360,8 @@ def _status_part(request: ReportRequest) -> list[str]:
         lines.append(f"Original-Envelope-Id: {_decoded(original.envid, original.smtputf8)[:800]}")
     lines.append(f"Reporting-MTA: dns; {request.hostname[:800]}")
     if original.client_host is not None:
-        lines.append(f"Received-From-MTA: {original.client_types.mta}; {_clean(original.client_host)[:800]}")
+        host = _clean(original.client_host)[:800]
+        lines.append(f"Received-From-MTA: {original.client_types.mta}; {host}")
     lines.append(f"Arrival-Date: {arpadate(original.arrival)}")
     for r in request.recipients:
         action = _action(r)

@@ -9,10 +9,16 @@ import socket
 import subprocess
 import sys
 import threading
+from io import BufferedIOBase
+
+
+def _path(command: str) -> str:
+    return command.partition(":")[2].strip().split()[0]
 
 
 def next_hop(listener: socket.socket, refused: set[str]) -> None:
-    """Answer one SMTP session at a time: no DSN offered, 550 for refused recipients."""
+    """Answer one SMTP session at a time: no DSN offered, 550 for refused recipients
+    (the path as the client wrote it, e.g. "<bob@refuse.test>")."""
     while True:
         conn, _ = listener.accept()
         with conn, conn.makefile("rwb") as stream:
@@ -23,9 +29,8 @@ def next_hop(listener: socket.socket, refused: set[str]) -> None:
                 verb = line[:4].upper()
                 if verb == "EHLO":
                     reply = "250-next.example\r\n250 8BITMIME"
-                elif verb == "RCPT" and line.partition(":")[2].strip().split()[0] in refused:
-                    address = line.partition(":")[2].strip().split()[0]
-                    reply = f"550 5.1.1 {address}... No such user here"
+                elif verb == "RCPT" and _path(line) in refused:
+                    reply = f"550 5.1.1 {_path(line)}... No such user here"
                 elif verb == "DATA":
                     stream.write(b"354 go\r\n")
                     stream.flush()
@@ -43,7 +48,8 @@ def next_hop(listener: socket.socket, refused: set[str]) -> None:
                 stream.flush()
 
 
-def reply(stream) -> str:
+def reply(stream: BufferedIOBase) -> str:
+    """One SMTP reply, continuation lines skipped."""
     line = stream.readline().decode()
     while line[3:4] == "-":
         line = stream.readline().decode()

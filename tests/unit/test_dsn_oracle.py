@@ -246,16 +246,15 @@ class Theirs:
         return self.part(3).partition(b"\n\n")[2].removesuffix(b"\n")
 
 
-def failed(user: str, domain: str, printable: str | None = None, **fields: object) -> RecipientStatus:
+def failed(user: str, domain: str, printable: str | None = None,
+           **fields: object) -> RecipientStatus:
     """A recipient the fail mailer refused, as the delivery stage would describe it."""
     address = printable or f"{user}@{domain}"
-    values: dict[str, object] = dict(
+    return replace(RecipientStatus(
         address=address, outcome=Outcome.FAILED,
         final_recipient=final_recipient(user, address, HOST, "RFC822"),
         status=exit_status(ex.EX_NOUSER), diagnostic=str(ex.EX_NOUSER),
-        actual_recipient=actual_recipient(user, UNIX, HOST), types=UNIX)
-    values.update(fields)
-    return RecipientStatus(**values)  # type: ignore[arg-type]
+        actual_recipient=actual_recipient(user, UNIX, HOST), types=UNIX), **fields)
 
 
 def compare(theirs: Theirs, planned: policy.PlannedReport, original: OriginalMessage) -> None:
@@ -277,15 +276,14 @@ def compare(theirs: Theirs, planned: policy.PlannedReport, original: OriginalMes
     assert scan_message(parsed[0]) == scan_message(parsed[1])
 
 
-def original_from(theirs: Theirs, received_from: str = LOCAL_USER, **fields: object) -> OriginalMessage:
+def original_from(theirs: Theirs, received_from: str = LOCAL_USER,
+                  **fields: object) -> OriginalMessage:
     arrival = theirs.dates("Arrival-Date")[0]
     returned = theirs.returned
     qid = re.search(rb"\bid (\w{14})\b", returned)
     assert qid, returned
-    values: dict[str, object] = dict(qid=qid.group(1).decode(), arrival=arrival,
-                                     received_from=received_from, data=returned)
-    values.update(fields)
-    return OriginalMessage(**values)  # type: ignore[arg-type]
+    return replace(OriginalMessage(qid=qid.group(1).decode(), arrival=arrival,
+                                   received_from=received_from, data=returned), **fields)
 
 
 def with_body(original: OriginalMessage, body: bytes) -> OriginalMessage:
@@ -296,10 +294,9 @@ def with_body(original: OriginalMessage, body: bytes) -> OriginalMessage:
 
 def plan(recipients: tuple[RecipientStatus, ...], arrival: float, now: float,
          settings: ReportSettings = ReportSettings(), **fields: object) -> policy.Plan:
-    values: dict[str, object] = dict(sender="joe@capture.test", origin=Origin.MESSAGE,
-                                     arrival=arrival, recipients=recipients)
-    values.update(fields)
-    return policy.plan(MessageState(**values), TIMEOUTS, settings, now)  # type: ignore[arg-type]
+    message = replace(MessageState(sender="joe@capture.test", origin=Origin.MESSAGE,
+                                   arrival=arrival, recipients=recipients), **fields)
+    return policy.plan(message, TIMEOUTS, settings, now)
 
 
 # --- the cases --------------------------------------------------------------------------------

@@ -26,20 +26,23 @@ SETTINGS = ReportSettings()
 
 
 def rcpt(user: str, outcome: Outcome, *notify: str, **fields: object) -> RecipientStatus:
-    return RecipientStatus(f"<{user}@example.org>", outcome, f"RFC822; {user}@example.org",
-                           notify=notify, **fields)  # type: ignore[arg-type]
+    return replace(RecipientStatus(f"<{user}@example.org>", outcome,
+                                   f"RFC822; {user}@example.org", notify=notify), **fields)
 
 
 def state(*recipients: RecipientStatus, **fields: object) -> MessageState:
-    values: dict[str, object] = dict(sender="joe@example.com", origin=Origin.MESSAGE,
-                                     arrival=T0, recipients=recipients)
-    values.update(fields)
-    return MessageState(**values)  # type: ignore[arg-type]
+    return replace(MessageState(sender="joe@example.com", origin=Origin.MESSAGE, arrival=T0,
+                                recipients=recipients), **fields)
 
 
 def plan(message: MessageState, after: float = 60, settings: ReportSettings = SETTINGS,
          timeouts: Timeouts = TIMEOUTS, mode: ErrorMode = ErrorMode.MAIL) -> policy.Plan:
     return policy.plan(message, timeouts, settings, T0 + after, mode)
+
+
+def sender_report(result: policy.Plan) -> policy.PlannedReport:
+    assert result.sender_report is not None
+    return result.sender_report
 
 
 def test_failure_goes_to_the_sender_with_the_body() -> None:
@@ -53,9 +56,9 @@ def test_failure_goes_to_the_sender_with_the_body() -> None:
 
 def test_failure_message_is_the_first_reason() -> None:
     bob = rcpt("bob", Outcome.FAILED, diagnostic="67")
-    assert plan(state(bob)).sender_report.message == "User unknown"  # type: ignore[union-attr]
+    assert sender_report(plan(state(bob))).message == "User unknown"
     odd = rcpt("bob", Outcome.FAILED, diagnostic="Warning: odd remote text")
-    assert plan(state(odd)).sender_report.message == policy.DEFAULT_FAILURE_MESSAGE  # type: ignore[union-attr]
+    assert sender_report(plan(state(odd))).message == policy.DEFAULT_FAILURE_MESSAGE
 
 
 @pytest.mark.parametrize("notify", [("NEVER",), ("SUCCESS",), ("DELAY",), ("SUCCESS", "DELAY")])
@@ -123,8 +126,8 @@ def test_return_receipt_only_when_asked_and_nothing_failed() -> None:
     assert plan(state(rcpt("cy", Outcome.DELIVERED))).reports == ()
     assert plan(state(ann), settings=replace(SETTINGS, no_receipts=True)).reports == ()
     assert plan(state(ann, sender="")).reports == ()
-    assert plan(state(ann, errors_to=("err@example.com",))).receipt.to == (  # type: ignore[union-attr]
-        "joe@example.com",)
+    with_errors_to = plan(state(ann, errors_to=("err@example.com",))).receipt
+    assert with_errors_to is not None and with_errors_to.to == ("joe@example.com",)
 
 
 @pytest.mark.parametrize("outcome", [Outcome.RELAYED, Outcome.EXPANDED, Outcome.DELIVERED_TO_LIST])
@@ -232,7 +235,7 @@ def test_return_body(ret: str | None, too_big: bool, precedence: int, privacy: b
     settings = replace(SETTINGS, no_body_return=privacy)
     assert policy.return_body(ret, too_big, precedence, settings) is expected
     message = state(rcpt("bob", Outcome.FAILED), ret=ret, too_big=too_big, precedence=precedence)
-    assert plan(message, settings=settings).sender_report.return_body is expected  # type: ignore[union-attr]
+    assert sender_report(plan(message, settings=settings)).return_body is expected
 
 
 PRIORITIES = {"first-class": 0, "special-delivery": 100, "list": -30, "bulk": -60, "junk": -100}
@@ -282,7 +285,8 @@ def walk(first: Step, failures: set[Step], precedence: int = 0) -> list[Step]:
 def test_state_machine_paths() -> None:
     everything = set(Step)
     assert walk(Step.WRITE_TERMINAL, set()) == [Step.WRITE_TERMINAL, Step.DEAD_LETTER]
-    assert walk(Step.WRITE_TERMINAL, {Step.WRITE_TERMINAL}) == [Step.WRITE_TERMINAL, Step.MAIL_SENDER]
+    assert walk(Step.WRITE_TERMINAL, {Step.WRITE_TERMINAL}) == [
+        Step.WRITE_TERMINAL, Step.MAIL_SENDER]
     assert walk(Step.DEAD_LETTER, everything) == [
         Step.DEAD_LETTER, Step.MAIL_SENDER, Step.MAIL_POSTMASTER, Step.DEAD_LETTER_DROP, Step.PANIC]
     assert walk(Step.MAIL_SENDER, {Step.MAIL_SENDER}) == [Step.MAIL_SENDER, Step.MAIL_POSTMASTER]

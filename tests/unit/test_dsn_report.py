@@ -36,24 +36,20 @@ ORIGINAL = OriginalMessage(
 
 
 def failed(user: str, **fields: object) -> RecipientStatus:
-    values: dict[str, object] = dict(
+    return replace(RecipientStatus(
         address=f"<{user}@example.org>", outcome=Outcome.FAILED,
         final_recipient=f"RFC822; {user}@example.org", status="5.1.1",
         diagnostic=f"550 5.1.1 <{user}@example.org>... User unknown",
-        remote_mta="mx.example.org.", types=SMTP, last_attempt=NOW - 5)
-    values.update(fields)
-    return RecipientStatus(**values)  # type: ignore[arg-type]
+        remote_mta="mx.example.org.", types=SMTP, last_attempt=NOW - 5), **fields)
 
 
 def request(*recipients: RecipientStatus, **fields: object) -> ReportRequest:
-    values: dict[str, object] = dict(
+    return replace(ReportRequest(
         report_id="6AP4qLIM028042", hostname=HOST, to=("<joe@example.com>",),
         message="User unknown", original=ORIGINAL, recipients=recipients or (failed("bob"),),
         transcript="... while talking to mx.example.org.:\n>>> RCPT To:<bob@example.org>\n"
                    "<<< 550 5.1.1 <bob@example.org>... User unknown\n",
-        now=NOW, retry_until=ARRIVED + 5 * 86400)
-    values.update(fields)
-    return ReportRequest(**values)  # type: ignore[arg-type]
+        now=NOW, retry_until=ARRIVED + 5 * 86400), **fields)
 
 
 def whole(report: Report) -> bytes:
@@ -155,7 +151,8 @@ def test_headers_only_when_the_body_is_not_returned() -> None:
 
 def test_no_data_file_means_no_returned_part() -> None:
     message = parse(build(request(original=replace(ORIGINAL, data=None))))
-    assert [p.get_content_type() for p in parts(message)] == ["text/plain", "message/delivery-status"]
+    assert [p.get_content_type() for p in parts(message)] == [
+        "text/plain", "message/delivery-status"]
 
 
 def test_mixed_outcomes_in_one_report() -> None:
