@@ -471,3 +471,31 @@ def test_smtp_next_hop_refuses_and_relays(sendmail: Sendmail) -> None:
     result = plan((bob, ann), original.arrival, theirs.now, sender="<joe@capture.test>")
     assert result.receipt is None and result.sender_report is not None
     compare(theirs, result.sender_report, original)
+
+
+@pytest.mark.parametrize("options, headers, age, state", [
+    (["-N", "never"], b"", 0, {}),
+    ([], b"Precedence: bulk\n", 5 * 3600, {"precedence": -60}),
+    (["-N", "failure"], b"", 5 * 3600, {}),
+    ([], b"", 5 * 3600, {"warning_sent": True}),
+], ids=["notify-never", "bulk-warning", "failure-only-warning", "second-warning"])
+def test_no_report(sendmail: Sendmail, options: list[str], headers: bytes, age: int,
+                   state: dict[str, object]) -> None:
+    """Where sendmail stays silent, so does the plan."""
+    sendmail.reset()
+    user = "bob@fail.test" if age == 0 else "carl@tmp.test"
+    sendmail.run("-odi", "-oem", *options, "-f", "joe@capture.test", user,
+                 data=b"Subject: quiet\n" + headers + b"\nbody\n")
+    if age:
+        sendmail.age_queue(age)
+        if state.get("warning_sent"):
+            sendmail.run("-qf", "-oem", data=b"")
+            assert (sendmail.captured / "joe").exists()
+            (sendmail.captured / "joe").unlink()
+        sendmail.run("-qf", "-oem", data=b"")
+    assert list(sendmail.captured.iterdir()) == []
+    notify = tuple(o.upper() for o in options[1:])
+    recipient = (replace(failed("bob", "fail.test"), notify=notify) if age == 0
+                 else replace(queued("carl"), notify=notify))
+    now = time.time()
+    assert plan((recipient,), now - age, now, **state).reports == ()
