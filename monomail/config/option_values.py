@@ -122,26 +122,6 @@ def convtime(text: str, default_unit: str,
     return sign * total
 
 
-
-def pintvl(seconds: int, brief: bool = False) -> str:
-    """convtime.c's pintvl, the other way round: "4 hours", "5 days, 2 minutes" (as the
-    queue warnings and returns word it), or brief "1+02:00:00" (as log lines' delay=)."""
-    if seconds == 0 and not brief:
-        return "zero seconds"
-    if seconds == NOW:
-        return "too long"
-    minutes, sec = divmod(seconds, 60)
-    hours, mins = divmod(minutes, 60)
-    days, hrs = divmod(hours, 24)
-    if brief:
-        clock = f"{hrs:02d}:{mins:02d}:{sec:02d}"
-        return f"{days}+{clock}" if days > 0 else clock
-    weeks, days = divmod(days, 7)
-    parts = [f"{n} {unit}{'' if n == 1 else 's'}"
-             for n, unit in ((weeks, "week"), (days, "day"), (hrs, "hour"), (mins, "minute"),
-                             (sec, "second")) if n > 0]
-    return ", ".join(parts)
-
 # sendmail converts these twice (to check, then to set), so it complains twice
 _CONVERTED_TWICE = ("Timeout.queuereturn", "Timeout.queuewarn")
 

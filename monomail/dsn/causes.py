@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monomail import sysexits as ex
-from monomail.config.option_values import pintvl
+from monomail.log.fields import pintvl
 
 
 @dataclass(frozen=True)
@@ -126,21 +126,21 @@ def smtp_to_dsn(reply: int) -> str:
 
 def warning_message(warn_after: int) -> str:
     """The subject (and log text) of a delay warning after Timeout.queuewarn."""
-    return f"Warning: could not send message for past {pintvl(warn_after)}"
+    return f"Warning: could not send message for past {pintvl(warn_after, brief=False)}"
 
 
 def warning_transcript(warn_after: int, return_after: int) -> tuple[str, ...]:
     """The lines a delay warning adds to the message's transcript."""
-    return (f"Warning: message still undelivered after {pintvl(warn_after)}",
-            f"Will keep trying until message is {pintvl(return_after)} old")
+    return (f"Warning: message still undelivered after {pintvl(warn_after, brief=False)}",
+            f"Will keep trying until message is {pintvl(return_after, brief=False)} old")
 
 
 def expiry_message(return_after: int) -> str:
     """The log text when Timeout.queuereturn returns a message (status EXPIRED_STATUS)."""
-    return f"Cannot send message for {pintvl(return_after)}"
+    return f"Cannot send message for {pintvl(return_after, brief=False)}"
 
 
 def expiry_transcript(return_after: int) -> tuple[str, ...]:
     """The lines a returned, expired message adds to its transcript."""
-    return (f"Message could not be delivered for {pintvl(return_after)}",
+    return (f"Message could not be delivered for {pintvl(return_after, brief=False)}",
             "Message will be deleted from queue")

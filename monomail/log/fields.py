@@ -21,7 +21,10 @@ STATLEN = min(max((SYSLOG_BUFSIZE - 100) // 4, 63), 203)
 
 
 def pintvl(seconds: int, brief: bool = True) -> str:
-    """sendmail's interval printer: brief `1+02:03:04`, else `1 day, 2 hours`."""
+    """sendmail's interval printer: brief `1+02:03:04`, else `1 day, 2 hours`;
+    "too long" for convtime's NOW (-1), as in a queue return's words."""
+    if seconds == -1 and not brief:
+        return "too long"
     seconds = max(seconds, 0)
     se, mi, hr = seconds % 60, seconds // 60 % 60, seconds // 3600 % 24
     days = seconds // 86400

@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 
 from monomail import sysexits as ex
-from monomail.config.option_values import NOW, convtime, pintvl
+from monomail.config.option_values import NOW, convtime
 from monomail.dsn import causes
 from monomail.dsn.causes import Cause
 from monomail.dsn.status import dsn_to_exit, is_enhanced
+from monomail.log.fields import pintvl
 
 NAMED = [causes.UNKNOWN_USER, causes.HOST_UNKNOWN, causes.NO_ANSWER, causes.CONNECTION_REFUSED,
          causes.ROUTING_LOOP, causes.ALIAS_LOOP, causes.MAILBOX_FULL, causes.POLICY,
@@ -116,12 +117,13 @@ def test_smtp_to_dsn(reply: int, status: str) -> None:
 ])
 def test_pintvl(text: str, long_form: str, brief: str) -> None:
     seconds = convtime(text, "s")
-    assert pintvl(seconds) == long_form
-    assert pintvl(seconds, brief=True) == brief
+    assert pintvl(seconds, brief=False) == long_form
+    assert pintvl(seconds) == brief
 
 
 def test_pintvl_now() -> None:
-    assert pintvl(NOW) == "too long"
+    assert pintvl(NOW, brief=False) == "too long"
+    assert causes.expiry_message(NOW) == "Cannot send message for too long"
 
 
 def test_queue_timeout_texts() -> None:
