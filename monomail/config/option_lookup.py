@@ -1,17 +1,18 @@
 """Finding an option by name the way setoption does: letters, long names, abbreviations.
 
-Only options built into the reference sendmail are found; the rest of OPTION_TABLE is
-"unknown option name", as there.
+Only options built into the reference sendmail are found (the rest of OPTION_TABLE is
+"unknown option name", as there), and monomail's own MONOMAIL_OPTIONS.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from .options_table import (MILTER_OPTIONS, OPTION_TABLE, TIMEOUT_ALIASES,
+from .options_table import (MILTER_OPTIONS, MONOMAIL_OPTIONS, OPTION_TABLE, TIMEOUT_ALIASES,
                             TIMEOUT_OPTIONS, OptionDef)
 
-COMPILED: tuple[OptionDef, ...] = tuple(o for o in OPTION_TABLE if o.compiled)
+COMPILED: tuple[OptionDef, ...] = tuple(o for o in OPTION_TABLE + MONOMAIL_OPTIONS
+                                        if o.compiled)
 SUB_OPTIONS: dict[str, tuple[OptionDef, ...]] = {"Timeout": TIMEOUT_OPTIONS,
                                                  "Milter": MILTER_OPTIONS}
 _BY_CODE = {o.code: o for o in COMPILED}

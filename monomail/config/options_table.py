@@ -295,6 +295,13 @@ OPTION_TABLE: tuple[OptionDef, ...] = (
     _o("CipherSuites", None, "str", None, build="MTA_HAVE_TLSv1_3"),
 )
 
+# monomail's own options, after sendmail's so no abbreviation of those changes meaning
+MONOMAIL_OPTIONS: tuple[OptionDef, ...] = (
+    _o("SmrshDirectory", None, "str", None,
+       doc="run prog mailer commands by smrsh's rules, with programs from this folder only "
+           "(sendmail's smrsh has its folder compiled in)"),
+)
+
 
 def _sub(parent: str, name: str, kind: str, default: object, unit: str | None = None,
          implemented: bool = True) -> OptionDef:
