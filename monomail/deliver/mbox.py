@@ -5,8 +5,10 @@ LF, a newline added if the message lacked one, then one empty line.  Quoting is 
 every line that starts with `From ` after any number of `>` gets one more `>`, so readers
 that unquote (mutt, `formail`, mboxrd tools) get the message back exactly, and readers that
 split on any `From ` line (Python's `mailbox`) never split inside a message.  mail.local
-itself quotes mboxo-style and only after an empty line, which leaves `From ` lines that
-Python's reader takes for separators; monomail does not follow it there.
+quotes less: as sendmail ships it, mboxo-style and only a `From ` line that follows an
+empty line; as Debian builds it (CONTENTLENGTH), not at all, adding a Content-Length
+header instead.  Both leave lines that Python's reader takes for separators, so monomail
+follows neither there (tests/unit/test_deliver_mbox.py compares the rest with Debian's).
 
 The mailbox's checks are mail.local's: a missing one is created 0600 with O_EXCL and given
 to its user; an existing one must be a regular file with one link, owned by the user, and
