@@ -50,9 +50,10 @@ def require_root() -> None:
 
 @pytest.fixture
 def open_dir() -> Iterator[Path]:
-    """A folder under /tmp that processes running as UID can enter (tmp_path cannot)."""
+    """A folder under /tmp that programs run as other users can write in (tmp_path is
+    root's alone): sticky and writable by all, like /tmp."""
     path = Path(tempfile.mkdtemp(prefix="monomail-deliver-", dir="/tmp"))
-    path.chmod(0o755)
+    path.chmod(0o1777)
     yield path
     shutil.rmtree(path, ignore_errors=True)
 
@@ -85,7 +86,7 @@ def fill(path: Path, leave: int = 0) -> None:
         os.truncate(filler, max(0, filler.stat().st_size - leave))
 
 
-def run_in_namespace(script: str, argv: list[str], stdin: bytes,
+def run_in_namespace(script: str, argv: list[str | bytes], stdin: bytes,
                      work: Path) -> subprocess.CompletedProcess:
     """Run real sendmail's `argv` under `unshare -m` after `script` (shell lines that mount
     what the program needs), with /etc overlaid so nothing reaches the machine's files."""
