@@ -28,12 +28,14 @@ _MARKFAILURE_STATUS = {
     ex.EX_OSERR: "4.5.0", ex.EX_IOERR: "4.5.0", ex.EX_TEMPFAIL: "4.2.0",
 }
 
-# mail.local's e_to_sys: errors that may go away, so the message stays queued
+# errors that may go away, so the message stays queued: sendmail's transienterror and
+# mail.local's e_to_sys together
 TRANSIENT_ERRNOS = frozenset(getattr(errno, name) for name in (
-    "EDQUOT", "EAGAIN", "EBUSY", "EUSERS", "ECONNABORTED", "ECONNREFUSED", "ECONNRESET",
-    "EDEADLK", "EFBIG", "EHOSTDOWN", "EHOSTUNREACH", "EMFILE", "ENETDOWN", "ENETRESET",
-    "ENETUNREACH", "ENFILE", "ENOBUFS", "ENOMEM", "ENOSPC", "EROFS", "ESTALE", "ETIMEDOUT",
-    "EIO") if hasattr(errno, name))
+    "EIO", "ENXIO", "EAGAIN", "ENOMEM", "ENODEV", "ENFILE", "EMFILE", "ENOSPC", "ETIMEDOUT",
+    "ESTALE", "ENETDOWN", "ENETUNREACH", "ENETRESET", "ECONNABORTED", "ECONNRESET",
+    "ENOBUFS", "ESHUTDOWN", "ECONNREFUSED", "EHOSTDOWN", "EHOSTUNREACH", "EDQUOT", "EUSERS",
+    "EDEADLK", "EISCONN", "EINPROGRESS", "EALREADY", "EADDRINUSE", "EADDRNOTAVAIL", "ETXTBSY",
+    "ENOSR", "EBUSY", "EFBIG", "EROFS") if hasattr(errno, name))
 
 # the mailbox or its file system is full: a temporary "mailbox full" (RFC 3463 X.2.2)
 FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
