@@ -27,7 +27,7 @@ from monomail.config.model import NO_ID, Mailer
 
 from .argv import build_argv, expand_word, recipient_macros, batches
 from .job import AgentSettings, Job, Owner
-from .outcome import Outcome, TRANSIENT_ERRNOS, from_exit, stat_text
+from .outcome import Outcome, TRANSIENT_ERRNOS, from_exit
 from .smrsh import SMRSH_PATH, Refusal, smrsh_command
 
 TRANSCRIPT_LIMIT = 64 * 1024  # what is kept of a program's output
@@ -140,15 +140,18 @@ async def execute(launch: Launch, message: bytes, timeout: float | None,
     except asyncio.TimeoutError:
         _kill_group(proc)
         output = await _after_kill(talk)
-        return _deferred(output, f"endmailer {mailer.name}: wait timeout ({timeout:g})")
+        return _result(ex.EX_TEMPFAIL, launch, mailer, output,
+                       f"endmailer {mailer.name}: wait timeout ({timeout:g}): "
+                       "Connection timed out")
     except BaseException:
         _kill_group(proc)
         talk.cancel()
         raise
     status = proc.returncode
     if status is not None and status < 0:
-        return _deferred(output, f"mailer {mailer.name} died with signal {-status}")
-    return from_exit(status or 0, output)
+        return _result(ex.EX_TEMPFAIL, launch, mailer, output,
+                       f"mailer {mailer.name} died with signal {-status}")
+    return _result(status or 0, launch, mailer, output)
 
 
 async def _after_kill(talk: "asyncio.Future[str]") -> str:
@@ -160,10 +163,17 @@ async def _after_kill(talk: "asyncio.Future[str]") -> str:
         return ""
 
 
-def _deferred(transcript: str, why: str) -> Outcome:
-    text = f"{transcript}{why}\n" if transcript.endswith("\n") or not transcript \
-        else f"{transcript}\n{why}\n"
-    return Outcome(ex.EX_TEMPFAIL, "4.3.0", stat_text(ex.EX_TEMPFAIL, why), "4.3.0", text)
+def _result(status: int, launch: Launch, mailer: Mailer, output: str, why: str = "") -> Outcome:
+    """from_exit, with sendmail's words for a deferral (the text mailq shows), and what
+    sendmail logs as a SYSERR (a time limit, a signal) after the program's output."""
+    transcript = output
+    if why:
+        transcript += ("\n" if output and not output.endswith("\n") else "") + why + "\n"
+    outcome = from_exit(status, transcript)
+    if status != ex.EX_TEMPFAIL:
+        return outcome
+    text = f"Deferred: {mailer.name} mailer ({launch.path}) exited with EX_TEMPFAIL"
+    return replace(outcome, text=text)
 
 
 async def _spawn(launch: Launch) -> asyncio.subprocess.Process:

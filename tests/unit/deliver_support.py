@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,8 +89,8 @@ def fill(path: Path, leave: int = 0) -> None:
 
 def run_in_namespace(script: str, argv: list[str | bytes], stdin: bytes,
                      work: Path) -> subprocess.CompletedProcess:
-    """Run real sendmail's `argv` under `unshare -m` after `script` (shell lines that mount
-    what the program needs), with /etc overlaid so nothing reaches the machine's files."""
+    """Run real sendmail's `argv` under `unshare -u -n -m` after `script` (shell lines that
+    mount what the program needs), with /etc overlaid so nothing reaches the machine's files."""
     require_root()
     upper, scratch = work / "etc-upper", work / "etc-work"
     upper.mkdir()
@@ -98,8 +99,50 @@ def run_in_namespace(script: str, argv: list[str | bytes], stdin: bytes,
              f"mount -t overlay overlay -o lowerdir=/etc,upperdir={upper},workdir={scratch} /etc",
              script, 'exec "$@"']
     env = {**os.environ, **oracle.sendmail_env()}
-    return subprocess.run(["unshare", "-m", "sh", "-c", "\n".join(lines), "sandbox", *argv],
+    return subprocess.run(["unshare", "-u", "-n", "-m", "sh", "-c", "\n".join(lines), "sandbox",
+                           *argv],
                           input=stdin, capture_output=True, env=env, check=False, timeout=60)
+
+
+# a syslog daemon for sendmail's log lines: /dev/log into a file, until `finished` exists
+# and nothing more is queued
+_SYSLOGD = """import os, socket, sys
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+sock.bind("/dev/log")
+os.chmod("/dev/log", 0o666)
+sock.settimeout(0.05)
+print("ready", flush=True)
+with open(sys.argv[1], "ab") as out:
+    while True:
+        try:
+            out.write(sock.recv(65536).rstrip(b"\\n") + b"\\n")
+        except socket.timeout:
+            if os.path.exists(sys.argv[2]):
+                break
+os.rename(sys.argv[2], sys.argv[2] + ".done")
+"""
+
+
+def sendmail_log(argv: list[str], stdin: bytes, work: Path) -> tuple[int, list[str]]:
+    """Run real sendmail (`argv` after the binary) in a private namespace with its own
+    /dev/log, host name mail.example.com and an empty /root (for dead.letter); its exit
+    status and log lines."""
+    binary = sendmail_helper("sendmail")
+    (work / "syslogd.py").write_text(_SYSLOGD)
+    log, dev, finished = work / "log", work / "dev", work / "finished"
+    dev.mkdir()
+    script = "\n".join([
+        f"mount --bind /dev {dev}", "mount -t tmpfs tmpfs /dev",
+        *(f"touch /dev/{n} && mount --bind {dev}/{n} /dev/{n}" for n in ("null", "zero", "urandom")),
+        "hostname mail.example.com",
+        f"{sys.executable} {work}/syslogd.py {log} {finished} > {work}/ready &",
+        f"while ! grep -q ready {work}/ready; do sleep 0.01; done",
+        "mount -t tmpfs -o mode=0700 tmpfs /root"])
+    run = (f'"$@"; status=$?; touch {finished}; '
+           f"while [ ! -e {finished}.done ]; do sleep 0.01; done; exit $status")
+    proc = run_in_namespace(script, ["sh", "-c", run, "sendmail", binary, *argv], stdin, work)
+    lines = log.read_text().splitlines() if log.exists() else []
+    return proc.returncode, lines
 
 
 def sendmail_helper(name: str) -> str:

@@ -4,12 +4,18 @@ folder, time limits and smrsh's rules."""
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from deliver_support import GID, UID, mailers, open_dir, require_root, settings  # noqa: F401
+import oracle
+from deliver_support import (GID, UID, mailers, open_dir, require_root,  # noqa: F401
+                             sendmail_log, settings)
+from monomail.config.cfparser import parse_cf
 from monomail import sysexits as ex
 from monomail.deliver.agents import deliver
 from monomail.deliver.job import Job, Owner, Recipient, user_environment
@@ -58,13 +64,13 @@ async def test_m_flag_runs_once_with_every_user(open_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("status, text, dsn", [
-    (75, "Deferred", "4.2.0"), (67, "User unknown", "5.1.1"), (69, "Service unavailable", "5.5.0"),
+    (75, "Deferred: t mailer ({}) exited with EX_TEMPFAIL", "4.2.0"), (67, "User unknown", "5.1.1"), (69, "Service unavailable", "5.5.0"),
     (73, "Can't create output", "5.3.0"), (1, "unknown mailer error 1", "5.5.0"),
 ])
 async def test_exit_status_and_output(open_dir: Path, status: int, text: str, dsn: str) -> None:
     prog = script(open_dir, "p", f"cat >/dev/null; echo out; echo err >&2; exit {status}\n")
     outcomes = await run(mailer(prog, flags="mlsDFMq9"), ["ann", "bob"])
-    assert [(o.text, o.dsn) for o in outcomes] == [(text, dsn)] * 2
+    assert [(o.text, o.dsn) for o in outcomes] == [(text.format(prog), dsn)] * 2
     assert outcomes[0].transcript == "out\nerr\n"
     assert outcomes[0].retry == (status == 75)
 
@@ -106,8 +112,9 @@ async def test_wait_limit_kills_the_whole_process_group(open_dir: Path) -> None:
     (outcome,) = await run(mailer(prog, extra=" W=1,"))
     assert time.monotonic() - start < 10
     assert (outcome.exit, outcome.retry) == (ex.EX_TEMPFAIL, True)
-    assert outcome.text == "Deferred: endmailer t: wait timeout (1)"
-    assert outcome.transcript == "started\nendmailer t: wait timeout (1)\n"
+    assert outcome.text == f"Deferred: t mailer ({prog}) exited with EX_TEMPFAIL"
+    assert outcome.transcript == ("started\nendmailer t: wait timeout (1): "
+                                  "Connection timed out\n")
     child = int((open_dir / "child").read_text())
     assert not _alive(child)
 
@@ -115,7 +122,8 @@ async def test_wait_limit_kills_the_whole_process_group(open_dir: Path) -> None:
 async def test_agent_time_limit_when_the_mailer_has_none(open_dir: Path) -> None:
     prog = script(open_dir, "p", "exec sleep 60\n")
     (outcome,) = await run(mailer(prog), program_timeout=0.3)
-    assert outcome.text == "Deferred: endmailer t: wait timeout (0.3)"
+    assert outcome.retry
+    assert outcome.transcript == "endmailer t: wait timeout (0.3): Connection timed out\n"
 
 
 def _alive(pid: int) -> bool:
@@ -129,7 +137,7 @@ def _alive(pid: int) -> bool:
 async def test_death_by_signal_defers(open_dir: Path) -> None:
     prog = script(open_dir, "p", "kill -9 $$\n")
     (outcome,) = await run(mailer(prog))
-    assert outcome.retry and outcome.text == "Deferred: mailer t died with signal 9"
+    assert outcome.retry and outcome.transcript == "mailer t died with signal 9\n"
 
 
 @pytest.mark.parametrize("flags, status", [("lsDFMq9", ex.EX_OSERR),
@@ -190,3 +198,51 @@ async def test_smrsh_directory_limits_prog_recipients(open_dir: Path) -> None:
     assert refused.transcript == 'smrsh: "cat" not available for sendmail programs (stat failed)'
     redirect = await prog_run("keep > /etc/motd")
     assert redirect.transcript == "smrsh: cannot use > in command"
+
+
+SIGNAL = -9
+SENDMAIL_STATUSES = [0, 1, *range(64, 79), SIGNAL]
+
+
+@pytest.fixture(scope="module")
+def local_program_cf(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A cf from sendmail's own m4 whose local mailer is a program that exits with the
+    status written in `status` (or kills itself for SIGNAL)."""
+    base = Path(tempfile.mkdtemp(prefix="deliver-", dir=oracle.safe_work_root()))
+    (base / "mqueue").mkdir(mode=0o700)
+    for name in ("aliases", "cw"):
+        (base / name).write_text("")
+    script(base, "prog", f"cat >/dev/null; echo said $*\n"
+                         f'[ "$(cat {base}/status)" = {SIGNAL} ] && kill -9 $$\n'
+                         f"exit $(cat {base}/status)\n")
+    (base / "t.mc").write_text("".join(
+        f"define(`{name}', `{value}')dnl\n" for name, value in (
+            ("confDOMAIN_NAME", "mail.example.com"), ("QUEUE_DIR", base / "mqueue"),
+            ("ALIAS_FILE", base / "aliases"), ("confCW_FILE", base / "cw"),
+            ("LOCAL_MAILER_PATH", base / "prog"), ("LOCAL_MAILER_ARGS", "prog $u")))
+        + "OSTYPE(`linux')dnl\nMAILER(`local')dnl\n")
+    try:
+        cf = oracle.build_sendmail_cf(base / "t.mc", base / "t.cf")
+    except oracle.OracleError as error:
+        pytest.fail(str(error), pytrace=False)
+    yield base, cf
+    shutil.rmtree(base, ignore_errors=True)
+
+
+async def test_statuses_logged_as_sendmail_logs_them(local_program_cf: tuple[Path, Path],
+                                                      tmp_path: Path) -> None:
+    """For each exit status of the local mailer's program, real sendmail's log line
+    (dsn= and stat=) and monomail's Outcome say the same, on the same cf."""
+    base, cf = local_program_cf
+    mailer = parse_cf(str(cf)).mailer("local")
+    for status in SENDMAIL_STATUSES:
+        (base / "status").write_text(f"{status}\n")
+        work = tmp_path / str(status)
+        work.mkdir()
+        _, lines = sendmail_log(["-C", str(cf), "-odi", "-oeq", "-f", "root", "root"],
+                                b"Subject: x\n\nhi\n", work)
+        logged = [re.search(r"dsn=(.*?), stat=(.*)", line) for line in lines]
+        theirs = [(m.group(1), m.group(2)) for m in logged if m]
+        job = Job(mailer, "root", (Recipient("root"),), b"Subject: x\n\nhi\n")
+        (outcome,) = await deliver(job, settings())
+        assert theirs == [(outcome.log_dsn, outcome.text)], status
