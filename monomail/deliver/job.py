@@ -133,7 +133,7 @@ class AgentSettings:
         default_owner = _default_owner(options.get("DefaultUser"), options.get("g"))
         values: dict[str, object] = dict(
             default_owner=default_owner,
-            run_as=_spec_owner(options.get("RunAsUser"), None),
+            run_as=_spec_owner(options.get("RunAsUser"), Owner(os.geteuid(), os.getegid())),
             safe_file_env=options.get("SafeFileEnvironment"),
             file_mode=options.get("TempFileMode"),
             dont_blame=options.get("DontBlameSendmail"),

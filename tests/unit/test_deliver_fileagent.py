@@ -9,13 +9,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
-from deliver_support import GID, UID, fill, mailers, open_dir, require_root, settings, tmpfs  # noqa: F401
+import deliver_support
+from deliver_support import GID, UID, fill, mailers, require_root, settings, tmpfs
 from monomail import sysexits as ex
 from monomail.deliver.agents import deliver
 from monomail.deliver.fileagent import FileRequest, mailfile, make_request
 from monomail.deliver.job import Job, Owner, Recipient
+
+open_dir = deliver_support.open_dir  # the fixture
 
 MESSAGE = b"From joe@example.com  Sat Nov 21 10:00:00 2026\nSubject: hi\n\n>From body\n"
 FILE_MAILER = mailers("")["*file*"]

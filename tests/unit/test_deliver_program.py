@@ -3,7 +3,6 @@ folder, time limits and smrsh's rules."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import tempfile
@@ -13,13 +12,15 @@ from pathlib import Path
 import pytest
 
 import oracle
-from deliver_support import (GID, UID, mailers, open_dir, require_root,  # noqa: F401
-                             sendmail_log, settings)
+import deliver_support
+from deliver_support import GID, UID, mailers, require_root, sendmail_log, settings
 from monomail.config.cfparser import parse_cf
 from monomail import sysexits as ex
 from monomail.deliver.agents import deliver
 from monomail.deliver.job import Job, Owner, Recipient, user_environment
 from monomail.deliver.program import TRANSCRIPT_LIMIT
+
+open_dir = deliver_support.open_dir  # the fixture
 
 MESSAGE = b"From: ann@example.org\nSubject: hi\n\nbody\n"
 
