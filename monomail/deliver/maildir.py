@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import itertools
 import os
+import threading
 import time
 
 from .mbox import MailboxOwner, write_all
@@ -23,6 +24,7 @@ from monomail import sysexits as ex
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _sequence = itertools.count(1)
+_handing_over = threading.Lock()
 
 
 def unique_name(hostname: str, size: int, now: float | None = None) -> str:
@@ -65,10 +67,23 @@ def _keep(fds: list[int], fd: int) -> int:
 
 def _subdir(parent: int, name: str, shown: str, owner: MailboxOwner) -> int:
     """The directory `name` under `parent`, made if missing, checked to be the user's."""
-    made = False
     try:
         fd = _open_dir(parent, name, shown)
     except FileNotFoundError:
+        fd = _make_subdir(parent, name, shown, owner)
+    try:
+        _check_owner(fd, shown, owner)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _make_subdir(parent: int, name: str, shown: str, owner: MailboxOwner) -> int:
+    """mkdir, then hand it over: under a lock, so that another thread never judges the
+    folder in between, while it is still root's."""
+    with _handing_over:
+        made = False
         try:
             os.mkdir(name, 0o700, dir_fd=parent)
             made = True
@@ -77,18 +92,26 @@ def _subdir(parent: int, name: str, shown: str, owner: MailboxOwner) -> int:
         except OSError as error:
             raise _Refused(os_failure("450 4.2.0", f"Create {shown}", error)) from error
         fd = _open_dir(parent, name, shown)
-    try:
-        st = os.fstat(fd)
-        if made and owner.give and st.st_uid != owner.uid:
-            os.fchown(fd, owner.uid, owner.gid)
-            st = os.fstat(fd)
-        if st.st_uid != owner.uid:
-            raise _Refused(failure("550 5.2.0", f"{shown}: wrong ownership ({st.st_uid})",
-                                   exit=ex.EX_CANTCREAT))
-    except BaseException:
-        os.close(fd)
-        raise
+        if made and owner.give:
+            try:
+                os.fchown(fd, owner.uid, owner.gid)
+            except BaseException:
+                os.close(fd)
+                raise
     return fd
+
+
+def _check_owner(fd: int, shown: str, owner: MailboxOwner) -> None:
+    st = os.fstat(fd)
+    if st.st_uid != owner.uid and owner.give and st.st_uid == os.geteuid():
+        with _handing_over:  # a thread of ours may be between mkdir and fchown
+            st = os.fstat(fd)
+        if st.st_uid != owner.uid:  # another process may be: try again later
+            raise _Refused(failure("450 4.2.0", f"{shown}: not yet its user's "
+                                   f"(owned by {st.st_uid})"))
+    if st.st_uid != owner.uid:
+        raise _Refused(failure("550 5.2.0", f"{shown}: wrong ownership ({st.st_uid})",
+                               exit=ex.EX_CANTCREAT))
 
 
 def _open_dir(parent: int, name: str, shown: str) -> int:

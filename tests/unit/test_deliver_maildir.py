@@ -7,6 +7,7 @@ import errno
 import mailbox
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,25 @@ def test_full_file_system_leaves_nothing(tmp_path: Path) -> None:
         outcome = deliver(base, b"Subject: big\n\n" + b"y" * 100_000 + b"\n")
         assert (outcome.exit, outcome.dsn) == (ex.EX_TEMPFAIL, "4.2.2")
         assert files(base, "tmp") == [] and len(files(base, "new")) == 1
+
+
+def test_first_deliveries_at_once_make_one_maildir(tmp_path: Path) -> None:
+    """Threads racing to make the same new maildir never see it before it is the user's."""
+    require_root()
+    owner = MailboxOwner(UID, GID, True)
+    for round_ in range(20):
+        base = tmp_path / str(round_)
+        base.mkdir()
+        with ThreadPoolExecutor(8) as pool:
+            outcomes = list(pool.map(lambda i: deliver(base, owner=owner), range(8)))
+        assert all(o.ok for o in outcomes), [o for o in outcomes if not o.ok]
+        assert len(files(base, "new")) == 8
+
+
+def test_maildir_left_as_roots_is_a_temporary_refusal(tmp_path: Path) -> None:
+    """Another process between its mkdir and its chown looks like this; so does a crash
+    there, which the administrator has to mend."""
+    require_root()
+    (tmp_path / "joe").mkdir()
+    outcome = deliver(tmp_path, owner=MailboxOwner(UID, GID, True))
+    assert outcome.retry and "not yet its user's (owned by 0)" in outcome.text
