@@ -104,7 +104,9 @@ def make_request(job: Job, recipient: Recipient, settings: AgentSettings) -> Fil
         return from_exit(ex.EX_CONFIG, f"empty filename specification for mailer {mailer.name}")
     if filename == "/dev/null":
         return delivered()
-    root = settings.safe_file_env or (expand_word(mailer.rootdir, macros) if mailer.rootdir else None)
+    root = settings.safe_file_env
+    if not root and mailer.rootdir:
+        root = expand_word(mailer.rootdir, macros)
     if root and filename.startswith(root):
         filename = filename[len(root):]
     dont_blame = settings.dont_blame
@@ -333,9 +335,9 @@ async def _in_child(request: FileRequest, data: bytes) -> Outcome:
     try:
         return Outcome(**json.loads(out))
     except (ValueError, TypeError):
-        why = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
-        return from_exit(ex.EX_OSERR, f"mailfile child failed: {why[0]}",
-                         f"mailfile child failed: {why[0]}")
+        lines = err.decode("utf-8", "replace").strip().splitlines()
+        why = f"mailfile child failed: {lines[-1] if lines else f'exit {proc.returncode}'}"
+        return from_exit(ex.EX_OSERR, why, why)
 
 
 def main() -> None:

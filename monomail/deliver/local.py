@@ -84,7 +84,8 @@ async def deliver_local(job: Job, settings: AgentSettings) -> list[Outcome]:
     return outcomes
 
 
-async def _deliver_batch(job: Job, batch: tuple[Recipient, ...], settings: AgentSettings) -> list[Outcome]:
+async def _deliver_batch(job: Job, batch: tuple[Recipient, ...],
+                         settings: AgentSettings) -> list[Outcome]:
     try:
         argv = build_argv(replace(job, recipients=batch))
         command = parse_command(argv.head, argv.users, argv.tail)

@@ -133,7 +133,8 @@ def sendmail_log(argv: list[str], stdin: bytes, work: Path) -> tuple[int, list[s
     dev.mkdir()
     script = "\n".join([
         f"mount --bind /dev {dev}", "mount -t tmpfs tmpfs /dev",
-        *(f"touch /dev/{n} && mount --bind {dev}/{n} /dev/{n}" for n in ("null", "zero", "urandom")),
+        *(f"touch /dev/{n} && mount --bind {dev}/{n} /dev/{n}"
+          for n in ("null", "zero", "urandom")),
         "hostname mail.example.com",
         f"{sys.executable} {work}/syslogd.py {log} {finished} > {work}/ready &",
         f"while ! grep -q ready {work}/ready; do sleep 0.01; done",

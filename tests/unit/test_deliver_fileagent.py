@@ -77,7 +77,8 @@ async def test_hard_link_and_executable_files_are_refused(open_dir: Path) -> Non
     for name in ("b", "prog"):
         outcome = await to_file(str(open_dir / name))
         assert outcome.exit == ex.EX_CANTCREAT, name
-    assert (open_dir / "a").read_bytes() == b"" and (open_dir / "prog").read_bytes() == b"#!/bin/sh\n"
+    assert (open_dir / "a").read_bytes() == b""
+    assert (open_dir / "prog").read_bytes() == b"#!/bin/sh\n"
 
 
 async def test_set_user_id_file_chooses_its_writer_only_for_aliases(open_dir: Path) -> None:

@@ -65,7 +65,8 @@ async def test_m_flag_runs_once_with_every_user(open_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("status, text, dsn", [
-    (75, "Deferred: t mailer ({}) exited with EX_TEMPFAIL", "4.2.0"), (67, "User unknown", "5.1.1"), (69, "Service unavailable", "5.5.0"),
+    (75, "Deferred: t mailer ({}) exited with EX_TEMPFAIL", "4.2.0"),
+    (67, "User unknown", "5.1.1"), (69, "Service unavailable", "5.5.0"),
     (73, "Can't create output", "5.3.0"), (1, "unknown mailer error 1", "5.5.0"),
 ])
 async def test_exit_status_and_output(open_dir: Path, status: int, text: str, dsn: str) -> None:
