@@ -193,11 +193,15 @@ def _become(request: FileRequest, uid: int, gid: int, name: str | None) -> str |
         if request.root:
             os.chroot(request.root)
         os.chdir("/")
+    except OSError as error:
+        why = f"mailfile: Cannot chroot({request.root}): {os.strerror(error.errno or 0)}"
+        return from_exit(ex.EX_CANTCREAT if request.root else ex.EX_TEMPFAIL, why, why)
+    try:
         os.setgid(gid)
         os.setuid(uid)
     except OSError as error:
-        return from_exit(ex.EX_TEMPFAIL, f"mailfile: cannot become {uid}:{gid}: "
-                         f"{os.strerror(error.errno or 0)}")
+        why = f"mailfile: cannot become {uid}:{gid}: {os.strerror(error.errno or 0)}"
+        return from_exit(ex.EX_TEMPFAIL, why, why)
     for directory in request.execdirs:
         try:
             os.chdir(directory)
