@@ -1,7 +1,7 @@
 """Finding an option by name the way setoption does: letters, long names, abbreviations.
 
-Only options built into the reference sendmail are found; the rest of OPTION_TABLE is
-"unknown option name", as there.
+Only options built into the reference sendmail are found (the rest of OPTION_TABLE is
+"unknown option name", as there), and monomail's own `Monomail.x` by exact name.
 """
 
 from __future__ import annotations

@@ -343,6 +343,9 @@ MONOMAIL_OPTIONS: tuple[OptionDef, ...] = tuple(
     for name, kind, default, doc in (
         ("LogFile", "str", None,
          "file that log lines are appended to when /dev/log is missing or unusable"),
+        ("SmrshDirectory", "str", None,
+         "run prog mailer commands by smrsh's rules, with programs from this folder only "
+         "(sendmail's smrsh has its folder compiled in)"),
     ))
 
 # what a general queue or resolver timeout also sets
