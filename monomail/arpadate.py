@@ -1,5 +1,6 @@
 """Dates as sendmail writes them ($b, Date: headers): RFC 5322 with sendmail's quirks
-(no zero-padded day, "GMT" for UTC, "+hhmm (ZONE)" elsewhere)."""
+(no zero-padded day, "GMT" for UTC, "+hhmm" elsewhere: sendmail built for Linux has
+TZ_TYPE TZ_NONE, so it never adds the zone's name)."""
 
 from __future__ import annotations
 
@@ -28,5 +29,4 @@ def _zone(lt: time.struct_time) -> str:
         return " GMT"
     sign = "-" if off < 0 else "+"
     off = min(abs(off), 23 * 60 + 59)
-    zone = f" ({lt.tm_zone})" if lt.tm_zone else ""
-    return f" {sign}{off // 60:02d}{off % 60:02d}{zone}"
+    return f" {sign}{off // 60:02d}{off % 60:02d}"

@@ -1,118 +1,81 @@
-"""The `monomail` command: sendmail's command line, argv to a mode.
+"""The `monomail` command: argv (read by argv.py as sendmail reads it) to a mode.
 
-Flags are read as sendmail's getopt reads them (`-bt`, `-C file`, `-O Name=value`,
-`-oXvalue`, clustered `-vt`).  Only the modes that exist run; every other sendmail
-mode or flag is refused with sendmail's usage exit code rather than ignored.
+Each mode registers its runner with @mode; a sendmail mode monomail does not run yet
+is refused with sendmail's usage exit code rather than ignored.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
 
 from monomail import sysexits as ex
+from .argv import Invocation, parse_argv
+
+if TYPE_CHECKING:
+    from monomail.config.model import Config
 
 DEFAULT_CF = "/etc/mail/monomail.cf"
-# sendmail's flags that take an argument (getopt's "x:")
-WITH_ARGUMENT = set("BbCDdeFfhLMNOopQqRrVX")
-MODES = {"t": "address test mode", "i": "rebuild the alias databases"}
-# sendmail's names that imply a mode (argv[0])
-NAME_MODES = {"newaliases": "i"}
+SUBMIT_CF = "/etc/mail/submit.cf"
+Runner = Callable[[Invocation, "Config"], int]
+RUNNERS: dict[str, Runner] = {}
 
 
-class UsageError(Exception):
-    """A command line sendmail would refuse, or one monomail cannot honour yet."""
-
-
-@dataclass
-class Invocation:
-    """What the command line asks for."""
-
-    mode: str = "m"
-    cf: str = DEFAULT_CF
-    verbose: bool = False
-    options: list[str] = field(default_factory=list)  # " Name=value" or "Xvalue"
-    warnings: list[str] = field(default_factory=list)
-
-
-def parse_argv(args: list[str], default_cf: str = DEFAULT_CF) -> Invocation:
-    inv = Invocation(cf=default_cf)
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        i += 1
-        if arg == "--":
-            break
-        if not arg.startswith("-") or arg == "-":
-            i -= 1
-            break
-        pos = 1
-        while pos < len(arg):
-            flag = arg[pos]
-            pos += 1
-            value = None
-            if flag in WITH_ARGUMENT:
-                if pos < len(arg):
-                    value, pos = arg[pos:], len(arg)
-                elif i < len(args):
-                    value, i = args[i], i + 1
-                else:
-                    raise UsageError(f"option requires an argument -- '{flag}'")
-            apply_flag(inv, flag, value)
-    return inv
-
-
-def apply_flag(inv: Invocation, flag: str, value: str | None) -> None:
-    if flag == "C":
-        inv.cf = value or ""
-    elif flag == "b":
-        inv.mode = (value or "")[:1]
-        if inv.mode not in MODES:
-            raise UsageError(f"mode -b{value} is not implemented yet")
-    elif flag == "v":
-        inv.verbose = True
-    elif flag == "d":
-        inv.warnings.append(f"monomail: -d{value}: sendmail's debug output is not "
-                            "reproduced; ignored")
-    elif flag == "O":
-        inv.options.append(" " + (value or ""))
-    elif flag == "o":
-        inv.options.append(value or "")
-    else:
-        raise UsageError(f"option -{flag} is not implemented yet")
+def mode(letter: str) -> Callable[[Runner], Runner]:
+    """Register the function that runs -b<letter> on the loaded cf."""
+    def register(run: Runner) -> Runner:
+        RUNNERS[letter] = run
+        return run
+    return register
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    inv = parse_argv(args, prog if prog is not None else sys.argv[0])
+    for line in inv.messages:
+        sys.stdout.write(line + "\n")
+    for line in inv.errors:
+        sys.stderr.write(line + "\n")
+    sys.stdout.flush()
+    if inv.exit_status != ex.EX_OK and inv.mode != "t" or inv.errors:
+        return inv.exit_status
+    if inv.cf is None:
+        inv.cf = os.environ.get("MONOMAIL_CF") or (SUBMIT_CF if inv.submit_cf else DEFAULT_CF)
+    for flags in inv.debug:
+        sys.stderr.write(f"monomail: -d{flags}: sendmail's debug output is not reproduced; "
+                         "ignored\n")
+    config = load_config(inv)
+    if isinstance(config, int):
+        return config
+    run = RUNNERS.get(inv.mode)
+    if run is None:
+        sys.stderr.write(f"monomail: -b{inv.mode} is not implemented yet\n")
+        return ex.EX_USAGE
+    status = run(inv, config)
+    return inv.exit_status or status
+
+
+def load_config(inv: Invocation) -> "Config | int":
+    """The cf, read as sendmail reads it for this mode, or the exit status when it cannot
+    be opened (sendmail's "line 0" message on stdout)."""
+    from monomail.config.cfparser import parse_cf
+    cf = inv.cf or DEFAULT_CF
+    if os.path.exists(cf) and not os.path.isfile(cf):
+        sys.stdout.write(f"{cf}: line 0: not a plain file\n")
+        return ex.EX_OSFILE
     try:
-        inv = parse_argv(args, os.environ.get("MONOMAIL_CF", DEFAULT_CF))
-    except UsageError as exc:
-        sys.stderr.write(f"monomail: {exc}\n")
-        return ex.EX_USAGE
-    name = os.path.basename(prog if prog is not None else sys.argv[0])
-    if name in NAME_MODES:
-        inv.mode = NAME_MODES[name]
-    for warning in inv.warnings:
-        sys.stderr.write(warning + "\n")
-    if inv.mode == "i":
-        return run_newaliases(inv)
-    if inv.mode != "t":
-        sys.stderr.write("monomail: only -bt and -bi are available so far\n")
-        return ex.EX_USAGE
-    return run_test(inv)
+        return parse_cf(cf, command_line=tuple(inv.options), op_mode=inv.mode)
+    except OSError as exc:
+        sys.stdout.write(f"{cf}: line 0: cannot open: {exc.strerror}\n")
+        return ex.EX_OSFILE
 
 
-def run_newaliases(inv: Invocation) -> int:
+@mode("i")
+def run_newaliases(inv: Invocation, config: "Config") -> int:
     """-bi / newaliases: rebuild every AliasFile of the cf, as sendmail does (root or a
     trusted user only)."""
     from monomail.aliases import newaliases
-    from monomail.config.cfparser import parse_cf
-    try:
-        config = parse_cf(inv.cf, command_line=tuple(inv.options), op_mode="i")
-    except OSError as exc:
-        sys.stdout.write(f"{inv.cf}: line 0: cannot open: {exc.strerror}\n")
-        return ex.EX_OSFILE
     for text in config.output:
         sys.stdout.write(text + "\n")
     if config.fatal or config.exit_status:
@@ -124,23 +87,15 @@ def run_newaliases(inv: Invocation) -> int:
     return newaliases.main((["-v"] if inv.verbose else []) + specs) if specs else ex.EX_OK
 
 
-def _trusted(config) -> bool:  # type: ignore[no-untyped-def]
+def _trusted(config: "Config") -> bool:
     import pwd
     members = config.classes.get(ord("t"), frozenset())
     return pwd.getpwuid(os.getuid()).pw_name.lower() in members
 
 
-def run_test(inv: Invocation) -> int:
-    from monomail.config.cfparser import parse_cf
+@mode("t")
+def run_test(inv: Invocation, config: "Config") -> int:
     from monomail.rewrite.testmode import run_test_mode
-    if os.path.exists(inv.cf) and not os.path.isfile(inv.cf):
-        sys.stdout.write(f"{inv.cf}: line 0: not a plain file\n")
-        return ex.EX_OSFILE
-    try:
-        config = parse_cf(inv.cf, command_line=tuple(inv.options))
-    except OSError as exc:
-        sys.stdout.write(f"{inv.cf}: line 0: cannot open: {exc.strerror}\n")
-        return ex.EX_OSFILE
     # monomail's own notes (unimplemented options) stay out of -bt, whose output
     # must be sendmail's; the daemon modes log them
     sys.stdout.reconfigure(encoding="latin-1", errors="replace")  # type: ignore[attr-defined]

@@ -1,14 +1,14 @@
 """Finding an option by name the way setoption does: letters, long names, abbreviations.
 
-Only options built into the reference sendmail are found; the rest of OPTION_TABLE is
-"unknown option name", as there.
+Only options built into the reference sendmail are found (the rest of OPTION_TABLE is
+"unknown option name", as there), and monomail's own `Monomail.x` by exact name.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from .options_table import (MILTER_OPTIONS, OPTION_TABLE, TIMEOUT_ALIASES,
+from .options_table import (MILTER_OPTIONS, MONOMAIL_OPTIONS, OPTION_TABLE, TIMEOUT_ALIASES,
                             TIMEOUT_OPTIONS, OptionDef)
 
 COMPILED: tuple[OptionDef, ...] = tuple(o for o in OPTION_TABLE if o.compiled)
@@ -16,7 +16,7 @@ SUB_OPTIONS: dict[str, tuple[OptionDef, ...]] = {"Timeout": TIMEOUT_OPTIONS,
                                                  "Milter": MILTER_OPTIONS}
 _BY_CODE = {o.code: o for o in COMPILED}
 _BY_NAME = {o.name.lower(): o for o in COMPILED + TIMEOUT_OPTIONS + MILTER_OPTIONS
-            if o.name}
+            + MONOMAIL_OPTIONS if o.name}
 
 
 class NameMatch(NamedTuple):
@@ -55,6 +55,17 @@ def match_long_name(name: str) -> NameMatch:
     if candidate is None:
         return NameMatch(None, f"readcf: unknown option name {name}")
     return NameMatch(candidate, None)
+
+
+def monomail_option(name: str) -> NameMatch | None:
+    """`Monomail.x` (exact, any case), or None when `name` is not in that namespace."""
+    head, dot, _ = name.partition(".")
+    if not (dot and head.lower() == "monomail"):
+        return None
+    found = _BY_NAME.get(name.lower())
+    if found is None or found not in MONOMAIL_OPTIONS:
+        return NameMatch(None, f"readcf: unknown option name {name}")
+    return NameMatch(found, None)
 
 
 def find_option(name: str) -> OptionDef | None:

@@ -23,10 +23,10 @@ from typing import Callable, Iterator, Mapping
 from . import option_values as values
 from . import option_words as words
 from .option_lookup import (COMPILED, SUB_OPTIONS, by_code, find_option, match_long_name,
-                            sub_option)
+                            monomail_option, sub_option)
 from .option_values import Notes, convtime
-from .options_table import (MILTER_OPTIONS, PARSE, TIMEOUT_FANOUT, TIMEOUT_OPTIONS,
-                            OptionDef)
+from .options_table import (MILTER_OPTIONS, MONOMAIL_OPTIONS, PARSE, TIMEOUT_FANOUT,
+                            TIMEOUT_OPTIONS, OptionDef)
 
 __all__ = ["OptionDef", "Options", "convtime", "find_option", "parse_option_line",
            "parse_option_value"]
@@ -123,6 +123,11 @@ def _long_form(body: str, notes: Notes) -> tuple[OptionDef | None, str]:
     if name == "":
         notes.syserr("readcf: null option name")
         return None, raw
+    own = monomail_option(name)
+    if own is not None:
+        if own.option is None:
+            notes.syserr(own.message or "")
+        return own.option, raw
     head, dot, subname = name.partition(".")
     match = match_long_name(head)
     if match.option is None:
@@ -176,7 +181,7 @@ def parse_option_line(text: str, where: str,
 # The effective option set
 
 _NEVER_STICKY = frozenset({"PrivacyOptions", "DontBlameSendmail", "M"})
-_ALL = COMPILED + TIMEOUT_OPTIONS + MILTER_OPTIONS
+_ALL = COMPILED + TIMEOUT_OPTIONS + MILTER_OPTIONS + MONOMAIL_OPTIONS
 _DEFAULTS = {o.key: o.default for o in _ALL if o.kind != "timeout"}
 _UNSAFE_GROUP_WRITES = frozenset({"groupwritableforwardfilesafe",
                                   "groupwritableincludefilesafe"})

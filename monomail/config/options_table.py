@@ -335,6 +335,19 @@ MILTER_OPTIONS: tuple[OptionDef, ...] = tuple(
     for name, kind in (("LogLevel", "int"), *((f"macros.{m}", "list") for m in (
         "connect", "helo", "envfrom", "envrcpt", "data", "eom", "eoh"))))
 
+# monomail's own settings, for what sendmail has no option for.  They live under
+# `Monomail.` and are found by exact name only, so they never change how sendmail's
+# names abbreviate; sendmail itself reports them as unknown options.
+MONOMAIL_OPTIONS: tuple[OptionDef, ...] = tuple(
+    OptionDef(f"Monomail.{name}", None, kind, default, True, doc=doc)
+    for name, kind, default, doc in (
+        ("LogFile", "str", None,
+         "file that log lines are appended to when /dev/log is missing or unusable"),
+        ("SmrshDirectory", "str", None,
+         "run prog mailer commands by smrsh's rules, with programs from this folder only "
+         "(sendmail's smrsh has its folder compiled in)"),
+    ))
+
 # what a general queue or resolver timeout also sets
 TIMEOUT_FANOUT = {
     "Timeout.queuewarn": tuple(f"Timeout.queuewarn.{c}" for c in _QUEUE_CLASSES),

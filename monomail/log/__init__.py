@@ -1,1 +1,1 @@
-"""log stage of the monomail pipeline."""
+"""log stage: sendmail's log lines (fields.py) and where they go (writer.py)."""

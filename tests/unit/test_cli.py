@@ -1,26 +1,27 @@
 """The command line: getopt-style flags, sticky -O/-o, clear refusals."""
 
-import pytest
-
-from monomail.cli.main import UsageError, main, parse_argv
+from monomail.cli.argv import parse_argv
+from monomail.cli.main import main
 
 
 def test_clustered_and_separate_arguments() -> None:
     inv = parse_argv(["-bt", "-C", "x.cf", "-OBlankSub=.", "-oo.:@", "-v"])
     assert (inv.mode, inv.cf, inv.verbose) == ("t", "x.cf", True)
-    assert inv.options == [" BlankSub=.", "o.:@"]
+    assert inv.options == [" BlankSub=.", "o.:@", "vT"]
 
 
-def test_missing_argument_and_unknown_mode() -> None:
-    with pytest.raises(UsageError, match="requires an argument"):
-        parse_argv(["-C"])
-    with pytest.raises(UsageError, match="-bz"):
-        parse_argv(["-bz"])
+def test_getopt_complaints_go_to_stderr_with_usage_status(capsys) -> None:
+    assert main(["-bt", "-p"], prog="/usr/sbin/sendmail") == 64
+    assert capsys.readouterr().err == "/usr/sbin/sendmail: option requires an argument -- p\n"
+    assert main(["-z"], prog="sendmail") == 64
+    assert capsys.readouterr().err == "sendmail: illegal option -- z\n"
 
 
-def test_unimplemented_flag_is_refused_with_usage_status(capsys) -> None:
-    assert main(["-bt", "-X", "/tmp/log"]) == 64
-    assert "option -X is not implemented yet" in capsys.readouterr().err
+def test_unimplemented_mode_is_refused_with_usage_status(capsys, tmp_path) -> None:
+    cf = tmp_path / "t.cf"
+    cf.write_text("V10/Berkeley\nDjmail.example.com\nMlocal, P=/bin/true, A=mail $u\n")
+    assert main(["-C", str(cf), "-bh"]) == 64
+    assert "-bh is not implemented yet" in capsys.readouterr().err
 
 
 def test_missing_cf_is_reported_like_sendmail(capsys, tmp_path) -> None:

@@ -1005,3 +1005,14 @@ def test_iteration_and_repr() -> None:
     assert len(options) == len(list(options))
     assert repr(options) == "Options({'LogLevel': 12})"
     assert isinstance(find_option("LogLevel"), OptionDef)
+
+
+def test_monomail_options_are_exact_names_outside_sendmails_table() -> None:
+    from monomail.config.options import parse_option_line
+    opt, value, notes = parse_option_line(" Monomail.LogFile=/var/log/monomail", "f: line 1")
+    assert (opt.name if opt else None, value, notes) == ("Monomail.LogFile", "/var/log/monomail", [])
+    assert parse_option_line(" Monomail.Log=/x", "f: line 2")[2] == \
+        ["f: line 2: readcf: unknown option name Monomail.Log"]
+    # sendmail's own abbreviations are unchanged by monomail's names
+    assert parse_option_line(" Log=9", "f: line 3")[2] == \
+        ["f: line 3: Option Log used as abbreviation for LogLevel"]
