@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from monomail import sysexits as ex
+from monomail.cleanup.sender import sender_argument
 from monomail.config.option_values import convtime
 from monomail.dsn.xtext import is_xtext
 
@@ -217,7 +218,7 @@ def _from(inv: Invocation, arg: str) -> None:
     if inv.sender is not None:
         inv.usage('More than one "from" person')
         return
-    inv.sender = "<>" if arg == "" else _denl(arg)
+    inv.sender = sender_argument(arg)
 
 
 def _hop_count(inv: Invocation, arg: str) -> None:
@@ -331,21 +332,6 @@ def _option(letter: bool) -> Callable[[Invocation, str], None]:
     def apply(inv: Invocation, arg: str) -> None:
         inv.options.append(arg if letter else " " + arg)
     return apply
-
-
-def _denl(text: str) -> str:
-    """sendmail's denlstring for -f: a newline and the blanks after it become one blank,
-    so an argument cannot add header lines."""
-    out, i = [], 0
-    while i < len(text):
-        if text[i] in "\r\n":
-            out.append(" ")
-            while i + 1 < len(text) and text[i + 1] in " \t\r\n":
-                i += 1
-        else:
-            out.append(text[i])
-        i += 1
-    return "".join(out)
 
 
 def _clean(text: str) -> str:

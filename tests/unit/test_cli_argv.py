@@ -27,7 +27,7 @@ def test_submission_flags() -> None:
                       "-R", "hdrs", "-V", "id+2B", "-B", "8bitmime", "-pESMTP:relay.example",
                       "-h", "7", "-n", "a@b", "c"])
     assert inv.mode == "m" and inv.args == ["a@b", "c"] and inv.read_recipients and inv.no_alias
-    assert (inv.sender, inv.sender_flag, inv.full_name) == ("joe bcc: x", "f", "Joe")
+    assert (inv.sender, inv.sender_flag, inv.full_name) == ("joe  bcc: x", "f", "Joe")
     assert (inv.notify, inv.ret, inv.envid, inv.body_type) == (("SUCCESS", "DELAY"), "HDRS",
                                                                "id+2B", "8BITMIME")
     assert (inv.protocol, inv.sending_host, inv.hop_count) == ("ESMTP", "relay.example", 7)
