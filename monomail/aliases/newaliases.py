@@ -45,9 +45,10 @@ class AliasSpec:
 
 
 def parse_spec(spec: str) -> AliasSpec:
-    """`[class:]file`: a class is only taken when the text before ':' has no '/'."""
+    """`[class:]file`: a class only when ':' comes before any blank, ',' or '/'
+    (sendmail's strpbrk(spec, " ,/:"))."""
     head, colon, rest = spec.partition(":")
-    if colon and head and "/" not in head:
+    if colon and head and not any(c in head for c in " ,/"):
         return AliasSpec(head.lower(), rest.strip())
     return AliasSpec("implicit", spec.strip())
 

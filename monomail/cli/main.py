@@ -93,6 +93,12 @@ def _trusted(config: "Config") -> bool:
     return pwd.getpwuid(os.getuid()).pw_name.lower() in members
 
 
+@mode("v")
+def run_verify(inv: Invocation, config: "Config") -> int:
+    from .verify import run_verify as verify_mode
+    return verify_mode(inv, config)
+
+
 @mode("t")
 def run_test(inv: Invocation, config: "Config") -> int:
     from monomail.rewrite.testmode import run_test_mode

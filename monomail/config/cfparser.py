@@ -393,8 +393,15 @@ def blank_sub(state: ParseState) -> str:
 
 def default_maps(state: ParseState) -> None:
     """The maps sendmail defines itself when the cf has not (host, aliases)."""
+    from monomail.aliases.aliasmaps import SEQUENCE_NAME, alias_file_maps
     from monomail.maps.registry import build_map, default_specs
     from monomail.maps.seqmap import find_map
+    alias_files = state.options.get("AliasFile") or ()
+    if alias_files and find_map(state.maps, SEQUENCE_NAME) is None:
+        maps, errors = alias_file_maps(alias_files, state.where(), blank_sub(state))
+        for message in errors:
+            state.syserr(message)
+        state.maps.update(maps)
     for spec in default_specs(state.level, ("files",)):
         if find_map(state.maps, spec.name) is None:
             state.maps[spec.name] = build_map(spec, known=state.maps, blank_sub=blank_sub(state))

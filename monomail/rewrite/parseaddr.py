@@ -40,6 +40,7 @@ class Address:
     status: str | None = None
     exit_status: int = ex.EX_OK
     queue_group: str | None = None
+    not_remote: bool = False   # a leading '@' for an M=@ mailer: no ruleset 5, no UDB
 
 
 def invalidaddr(env: RewriteEnv, addr: str, isrcpt: bool) -> bool:
@@ -64,6 +65,13 @@ def parseaddr(rw: Rewriter, env: RewriteEnv, addr: str, flags: int,
     tokens, _ = prescan(addr, "\0", env.tables.external, usrerr=env.usrerr)
     if tokens is None or invalidaddr(env, addr, isrcpt):
         return None
+    return parse_tokens(rw, env, addr, tokens, flags, isrcpt)
+
+
+def parse_tokens(rw: Rewriter, env: RewriteEnv, addr: str, tokens: list[str], flags: int,
+                 isrcpt: bool = True) -> Address:
+    """parseaddr after prescan: for callers that scanned a list themselves (sendtolist
+    stops at the list's delimiter) and must not see prescan's complaints twice."""
     queue_up = False
     if rw.rewrite(tokens, 3, env) == ex.EX_TEMPFAIL:
         queue_up = True
@@ -164,7 +172,8 @@ def buildaddr(rw: Rewriter, env: RewriteEnv, tv: list[str], flags: int) -> Addre
 def _finish_user(rw: Rewriter, env: RewriteEnv, m: Mailer, host: str | None, ubuf: str,
                  tokens: list[str], flags: int) -> Address:
     p = ubuf
-    if m.has("@") and p.startswith("@"):
+    not_remote = m.has("@") and p.startswith("@")
+    if not_remote:
         p = p[1:]
         tokens = tokens[1:]
     if p.startswith('"'):
@@ -176,7 +185,7 @@ def _finish_user(rw: Rewriter, env: RewriteEnv, m: Mailer, host: str | None, ubu
     elif p.startswith(":") and m.has(":"):
         stripped = stripquotes(ubuf)
         if stripped[:9].lower() == ":include:":
-            return Address("*include*", host, stripped[9:])
+            return Address("*include*", host, stripped[9:], not_remote=not_remote)
     env.define_macro("h", host)
     maxatom = MAXATOM - 3
     if rw.config.level >= 10 or not flags & (RF_SENDERADDR | RF_HEADERADDR):
@@ -189,7 +198,7 @@ def _finish_user(rw: Rewriter, env: RewriteEnv, m: Mailer, host: str | None, ubu
         host = lower(host)
     if not m.has("u"):
         user = lower(user)
-    return Address(m.name, host, user)
+    return Address(m.name, host, user, not_remote=not_remote)
 
 
 def _error_address(env: RewriteEnv, host: str | None, ubuf: str) -> Address:

@@ -1,0 +1,152 @@
+"""Recipient processing for the rest of monomail: expand a list, or check one RCPT.
+
+    expand(config, ["bob", "list@example.com"])      # -> Expansion (the send queue)
+    verify_one(config, "<bob@example.com>")           # -> Verdict (RCPT-time check)
+    RecipientList(config, ...)                        # one envelope, address by address
+
+The work is sendmail's (see recipient.py); this module chooses the settings
+(sendmail's -bv, delivery and SMTP modes differ only in them) and packages the
+outcome: every address with its state, the deliverable ones as (mailer, host,
+user, controlling user), the failed ones with their status, and sendmail's
+transcript and exit status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from monomail.config.model import Config
+from monomail.rewrite.engine import Rewriter
+from monomail.rewrite.parseaddr import RF_SENDERADDR, parseaddr
+
+from .address import QS_BADADDR, QS_QUEUEUP, QS_SENDER, Recipient
+from .notices import Notice, Notices, QuickAbort
+from .owners import Envelope, split_by_owner
+from .policy import Identity, Settings, identity, settings as make_settings
+from .recipient import Expander, RecipientEnv
+from .users import SystemUsers, UserDatabase
+
+
+@dataclass
+class Expansion:
+    """The outcome of expanding some addresses."""
+
+    sendq: list[Recipient]          # every address seen, dead ones included, in queue order
+    notices: list[Notice]           # what sendmail would have said, in order
+    errors: int                     # sendmail's Errors count
+    exit_status: int                # sendmail's ExitStat after recipient processing
+    envelopes: list[Envelope]       # the split by owner- aliases, in delivery order
+
+    @property
+    def deliverable(self) -> list[Recipient]:
+        return [q for q in self.sendq if q.sendable]
+
+    @property
+    def failed(self) -> list[Recipient]:
+        return [q for q in self.sendq if q.state == QS_BADADDR]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What an RCPT check found: ok (the address may be accepted), the reply (the
+    error reply when not ok), and the queue entry when one was made."""
+
+    ok: bool
+    reply: str
+    recipient: Recipient | None
+
+
+class RecipientList:
+    """One envelope's recipients as they arrive (argv, -t headers, RCPT commands)."""
+
+    def __init__(self, config: Config, settings: Settings | None = None, *,
+                 users: UserDatabase | None = None, sink: Callable[[str], None] | None = None,
+                 ident: Identity | None = None, rw: Rewriter | None = None) -> None:
+        self.users = users or SystemUsers()
+        self.settings = settings or make_settings(config, ident or identity(config, self.users))
+        self.notices = Notices(sink=sink, verbose=self.settings.verbose)
+        self.env = RecipientEnv(config, self.notices)
+        self.expander = Expander(config, rw or Rewriter(config), self.env, self.users,
+                                 self.settings)
+
+    @property
+    def sendq(self) -> list[Recipient]:
+        return self.expander.sendq
+
+    def set_sender(self, address: str) -> Recipient | None:
+        """The envelope sender, parsed as sendmail's setsender does for its address
+        (for MeToo and the owner check)."""
+        saved = self.notices.to
+        parsed = parseaddr(self.expander.rw, self.env, address, RF_SENDERADDR, isrcpt=False)
+        self.notices.to = saved
+        if parsed is None:
+            return None
+        sender = self.expander.from_address(address, parsed)
+        self.expander.sender = sender
+        return sender
+
+    def add(self, addresses: str, ctladdr: Recipient | None = None) -> int:
+        """sendtolist: a list as written on the command line or in a header."""
+        return self.expander.sendtolist(addresses, ctladdr, 0)
+
+    def add_rcpt(self, address: str) -> Verdict:
+        """An SMTP RCPT: the address is entered (and, unless only verifying, expanded);
+        the first user error ends the command, as sendmail's QuickAbort does."""
+        notices = self.notices
+        errors_before = notices.errors
+        notices.quick_abort = True
+        entry = None
+        try:
+            item, _ = self.expander.parse_item(address, 0, "\0")
+            if item is not None:
+                entry = self.expander.recipient(item, 0)
+        except QuickAbort as stop:
+            return Verdict(False, stop.reply, entry)
+        finally:
+            notices.quick_abort = False
+        if notices.errors > errors_before:
+            return Verdict(False, notices.said[-1].reply if notices.said else "", entry)
+        if entry is None:
+            return Verdict(False, "553 5.1.3 Address syntax error", None)
+        if entry.state == QS_BADADDR:
+            return Verdict(False, "550 5.1.1 Addressee unknown", entry)
+        return Verdict(True, "250 2.1.5 Recipient ok" +
+                       (" (will queue)" if entry.state == QS_QUEUEUP else ""), entry)
+
+    def finish(self) -> Expansion:
+        """Sender deletion (without MeToo) and the split by owner, as sendall does."""
+        x = self.expander
+        sender = x.sender
+        if sender is not None and not self.settings.me_too:
+            sender.state = QS_SENDER
+            x.recipient(sender, 0)
+        envelopes = split_by_owner(x.sendq, sender.paddr if sender else None, x.send_receipt)
+        return Expansion(x.sendq, list(self.notices.said), self.notices.errors,
+                         self.env.exit_status, envelopes)
+
+
+def expand(config: Config, addresses: Iterable[str] | str, *, sender: str | None = None,
+           settings: Settings | None = None, users: UserDatabase | None = None,
+           sink: Callable[[str], None] | None = None) -> Expansion:
+    """Expand addresses (each string a list, as sendmail's argv) for delivery."""
+    rcpts = RecipientList(config, settings, users=users, sink=sink)
+    if sender is not None:
+        rcpts.set_sender(sender)
+    for text in [addresses] if isinstance(addresses, str) else addresses:
+        rcpts.add(text)
+    return rcpts.finish()
+
+
+def verify_one(config: Config, address: str, *, settings: Settings | None = None,
+               users: UserDatabase | None = None, rcpts: RecipientList | None = None) -> Verdict:
+    """The RCPT-time check: parse, look up aliases and the user (no .forward), and say
+    "User unknown" (or the rules' error) the way sendmail answers RCPT."""
+    if rcpts is None:
+        users = users or SystemUsers()
+        settings = settings or make_settings(config, identity(config, users), verify_only=True)
+        rcpts = RecipientList(config, settings, users=users)
+    return rcpts.add_rcpt(address)
+
+
+__all__ = ["Expansion", "RecipientList", "Verdict", "expand", "verify_one"]

@@ -1,0 +1,89 @@
+"""`monomail -bv address...`: verify recipients as `sendmail -bv` does.
+
+Each argument is a recipient list; aliases, :include: and .forward files are
+expanded as for delivery, errors are printed as they happen ("bob... User
+unknown"), and then every deliverable address is listed in delivery order
+("joe@example.com... deliverable: mailer esmtp, host example.com, user
+joe@example.com").  With -v the expansion itself is shown ("aliased to ...").
+The exit status is sendmail's: the first hard error's (67 for an unknown user),
+64 after other errors, else 0.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import sys
+
+from monomail import sysexits as ex
+from monomail.aliases.expand import RecipientList
+from monomail.aliases.notices import Notices
+from monomail.aliases.policy import identity, settings
+from monomail.aliases.users import SystemUsers
+from monomail.config.model import Config
+
+NOT_ROOT_NOTICE = "Notice: -bv may give misleading output for non-privileged user"
+
+
+def real_user_name() -> str:
+    """sendmail's RealUserName: the login name of the real uid (its number if none)."""
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return str(os.getuid())
+
+
+def deliverable_line(q) -> str:  # type: ignore[no-untyped-def]
+    """The text sendall prints in verify mode for one address."""
+    if q.host:
+        return f"deliverable: mailer {q.mailer_name}, host {q.host}, user {q.user}"
+    return f"deliverable: mailer {q.mailer_name}, user {q.user}"
+
+
+def verify(config: Config, recipients: list[str], verbose: bool, write=print) -> int:  # type: ignore[no-untyped-def]
+    """Expand and report; returns the exit status."""
+    if os.geteuid() != 0:
+        write(NOT_ROOT_NOTICE)
+    users = SystemUsers()
+    chosen = settings(config, identity(config, users))
+    if verbose:
+        chosen = settings(config, chosen.identity, verbose=1)
+    rcpts = RecipientList(config, chosen, users=users, sink=write)
+    if not recipients:
+        rcpts.notices.usrerr("Recipient names must be specified")
+        return ex.EX_USAGE
+    rcpts.set_sender(real_user_name())
+    for text in recipients:
+        rcpts.add(text)
+    status = rcpts.env.exit_status
+    if rcpts.notices.errors > 0 and status == ex.EX_OK:
+        status = ex.EX_USAGE
+    expansion = rcpts.finish()
+    listing = Notices(sink=write, verbose=2)
+    for envelope in expansion.envelopes:
+        for q in envelope.recipients:
+            if q.sendable:
+                listing.to = q.paddr
+                listing.message(deliverable_line(q))
+    return status
+
+
+def run_verify(inv) -> int:  # type: ignore[no-untyped-def]
+    """Entry point for -bv: read the cf (its messages first), then verify."""
+    from monomail.config.cfparser import parse_cf
+    try:
+        config = parse_cf(inv.cf, command_line=tuple(inv.options), op_mode="v")
+    except OSError as exc:
+        sys.stdout.write(f"{inv.cf}: line 0: cannot open: {exc.strerror}\n")
+        return ex.EX_OSFILE
+    sys.stdout.reconfigure(encoding="latin-1", errors="replace")  # type: ignore[union-attr]
+    for text in config.output:
+        sys.stdout.write(text + "\n")
+    if config.fatal:
+        return config.fatal
+    try:
+        return verify(config, [os.fsencode(arg).decode("latin-1") for arg in inv.args],
+                      inv.verbose,
+                      lambda text: sys.stdout.write(text + "\n"))
+    finally:
+        sys.stdout.flush()
