@@ -86,11 +86,9 @@ def include(x: "Expander", fname: str, forwarding: bool, ctladdr: Recipient,
     rval, checked = safefile(fname, uid, gid, user, sff, stat.S_IRUSR, ctx)
     if rval != 0:
         return rval
-    if ident.euid == 0:
-        rval = may_open(fname, uid, x.users.group_list(user, gid) if not s.dont_init_groups
-                        else [gid])
-        if rval != 0:
-            return rval
+    rval = _may_read(x, fname, uid, gid, user)
+    if rval != 0:
+        return rval
     try:
         with open(fname, "rb") as f:
             st = os.fstat(f.fileno())
@@ -109,6 +107,20 @@ def include(x: "Expander", fname: str, forwarding: bool, ctladdr: Recipient,
         ctladdr.flags |= QUNSAFEADDR
     _send_lines(x, fname, data, forwarding, ctladdr, level)
     return 0
+
+
+def _may_read(x: "Expander", fname: str, uid: int, gid: int, user: str) -> int:
+    """Could sendmail open the file?  As root it switches to the controlling user
+    first; otherwise it reads with its own (RunAsUser) rights.  monomail keeps its
+    rights, so unless they are those, the permission bits decide as the kernel would."""
+    s = x.settings
+    ident = s.identity
+    if ident.euid != 0:
+        uid, gid, user = ident.euid, ident.run_as_gid, ident.run_as_user
+    if os.geteuid() == uid or uid == 0:
+        return 0
+    groups = [gid] if s.dont_init_groups else x.users.group_list(user, gid)
+    return may_open(fname, uid, groups)
 
 
 def _check_folder(fname: str, uid: int, gid: int, user: str, sff: int, ctx: FileSafety,

@@ -27,8 +27,9 @@ SORT_BY_HOST, SORT_BY_SIGNATURE, SORT_EXPENSIVE = "host", "signature", "expensiv
 
 @dataclass(frozen=True)
 class Identity:
-    """Who sendmail runs as and acts for: real and effective uid, RunAsUser,
-    DefaultUser (uid, gid and the name used for its group set), TrustedUser."""
+    """Who sendmail runs as and acts for: real and effective uid (after RunAsUser
+    dropped root's privileges), DefaultUser (uid, gid and the name used for its
+    group set), TrustedUser."""
 
     real_uid: int
     euid: int
@@ -37,6 +38,8 @@ class Identity:
     def_gid: int
     def_user: str
     trusted_uid: int = 0
+    run_as_gid: int = 0
+    run_as_user: str = "root"
 
 
 @dataclass(frozen=True)
@@ -117,11 +120,16 @@ def identity(config: Config, users: UserDatabase | None = None) -> Identity:
         else None
     trusted_uid = int(str(trusted)) if trusted and str(trusted).isdigit() else \
         trusted_entry.uid if trusted_entry else 0
-    euid = os.geteuid()
-    return Identity(real_uid=os.getuid(), euid=euid,
-                    run_as_uid=run_as[0] if run_as and euid == 0 else euid,
+    real_uid, euid = os.getuid(), os.geteuid()  # sendmail keeps RealUid after dropping root
+    me = users.by_uid(euid)
+    run_uid, run_gid, run_user = euid, os.getegid(), me.name if me else str(euid)
+    if run_as is not None and euid == 0:
+        # sendmail gives up root for RunAsUser before it does any work
+        run_uid, run_gid, run_user = run_as
+        euid = run_uid
+    return Identity(real_uid=real_uid, euid=euid, run_as_uid=run_uid,
                     def_uid=def_uid, def_gid=def_gid, def_user=def_user,
-                    trusted_uid=trusted_uid)
+                    trusted_uid=trusted_uid, run_as_gid=run_gid, run_as_user=run_user)
 
 
 def settings(config: Config, ident: Identity, **overrides: object) -> Settings:

@@ -14,11 +14,14 @@ an SMTP server calls this between reading RCPT and answering it.
 
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 from monomail import sysexits as ex
 from monomail.clib import MAXSHORTSTR, shortenstring
 from monomail.config.model import Config
+from monomail.maps.dbmap import DbMap
+from monomail.maps.seqmap import SequenceMap
 from monomail.rewrite.addrutil import stripquotes
 from monomail.rewrite.engine import Rewriter
 from monomail.rewrite.env import RewriteEnv
@@ -28,6 +31,7 @@ from monomail.rewrite.tokens import CANONNET
 
 from . import forward as forwarding
 from . import include as including
+from .aliasmaps import SEQUENCE_NAME
 from .address import (ERROR_MAILER, FILE_MAILER, INCLUDE_MAILER, PROG_MAILER, Q_COPYFLAGS, QALIAS,
                       QBOGUSSHELL, QDELIVERED, QEXPANDED, QGOODUID, QINHERITEDBITS,
                       QNOTREMOTE, QPRIMARY, QRCPTOK, QS_BADADDR, QS_DONTSEND, QS_DUPLICATE,
@@ -65,6 +69,15 @@ class RecipientEnv(RewriteEnv):
         if not self.suppress_errors:
             self.notices.usrerr(message, to=to)
 
+    def notice(self, text: str, about_address: bool = True) -> None:
+        """A map's verbose-only notice (sendmail's message()), about e_to or not."""
+        if about_address:
+            self.notices.message(text)
+            return
+        saved, self.notices.to = self.notices.to, None
+        self.notices.message(text)
+        self.notices.to = saved
+
     def syserr(self, message: str) -> None:
         self.side_effects += 1
         self.notices.syserr(message)
@@ -101,6 +114,7 @@ class Expander:
         self.send_receipt = False       # EF_SENDRECEIPT
         self.old_style = settings.old_style
         self.sender: Recipient | None = None
+        self._waited: set[int] = set()
 
     # --- sendtolist -----------------------------------------------------------------
 
@@ -437,7 +451,30 @@ class Expander:
         if name.lower() == "postmaster":
             name = "postmaster"
         value, status = handle.lookup_raw(name, None, self.env)  # type: ignore[arg-type]
+        self._alias_wait()
         return value, status
+
+    def _alias_wait(self) -> None:
+        """sendmail's aliaswait: an alias database older than its text file is noted
+        (a notice, so only -v shows it) when it is first opened."""
+        sequence = self.env.map(SEQUENCE_NAME)
+        if not isinstance(sequence, SequenceMap):
+            return
+        for member in sequence.members(self.env):
+            if not isinstance(member, DbMap) or not member.database_open or \
+                    id(member) in self._waited:
+                continue
+            self._waited.add(id(member))
+            try:
+                source = int(os.stat(member.options.file or "").st_mtime)
+            except OSError:
+                continue
+            try:
+                stale = int(os.stat(member.path).st_mtime) < source
+            except OSError:
+                stale = True
+            if stale:
+                self.notices.message(f"Warning: alias database {member.path} out of date")
 
     def alias(self, a: Recipient, level: int) -> None:
         """Expand a local name found in the aliases; note its owner- alias."""

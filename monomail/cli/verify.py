@@ -42,10 +42,10 @@ def deliverable_line(q) -> str:  # type: ignore[no-untyped-def]
 
 def verify(config: Config, recipients: list[str], verbose: bool, write=print) -> int:  # type: ignore[no-untyped-def]
     """Expand and report; returns the exit status."""
-    if os.geteuid() != 0:
-        write(NOT_ROOT_NOTICE)
     users = SystemUsers()
     chosen = settings(config, identity(config, users))
+    if chosen.identity.euid != 0:
+        write(NOT_ROOT_NOTICE)
     if verbose:
         chosen = settings(config, chosen.identity, verbose=1)
     rcpts = RecipientList(config, chosen, users=users, sink=write)

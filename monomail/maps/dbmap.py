@@ -28,6 +28,14 @@ def value_text(value: bytes) -> str:
     return value.decode("latin-1")
 
 
+def notice(ctx: MapContext, text: str, about_address: bool = True) -> None:
+    """A notice sendmail shows only in verbose mode (message()); contexts that keep a
+    transcript offer `notice`, others (-bt) do not show it."""
+    say = getattr(ctx, "notice", None)
+    if say is not None:
+        say(text, about_address)
+
+
 class DbMap(Map):
     """`K name hash|btree [-flags] file`: reads file.db."""
 
@@ -60,6 +68,11 @@ class DbMap(Map):
 
     def _open(self, ctx: MapContext) -> bool:
         return self._open_db(ctx, quiet=False)
+
+    @property
+    def database_open(self) -> bool:
+        """Is the .db file in use (not, for an implicit alias map, the text file)?"""
+        return self._db is not None
 
     def _close(self) -> None:
         if self._db is not None:
@@ -131,6 +144,8 @@ class ImplicitMap(DbMap):
             return True
         if not self.options.alias:
             return False
+        notice(ctx, f"WARNING: cannot open alias database {self.options.file}; "
+                    "reading text version")
         text = StabMap(self.options)
         if not text.open(ctx):
             return False
@@ -158,6 +173,7 @@ class StabMap(Map):
             return False
         for diagnostic in aliases.diagnostics:
             ctx.message(diagnostic.text)
+        notice(ctx, aliases.summary(), about_address=False)
         self._aliases = aliases.entries
         return True
 

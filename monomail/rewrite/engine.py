@@ -26,15 +26,32 @@ MAX_SUBR = 16
 MAX_MAP_ARGS = 10
 
 
+class CompiledRulesets:
+    """The Config's rulesets, each compiled the first time it runs: a command-line run
+    (-bv, a submission) uses a handful of a cf's hundred rulesets."""
+
+    def __init__(self, config: Config) -> None:
+        self._rules = config.rules
+        self._compiled: dict[int, tuple[CompiledRule, ...] | None] = {}
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def __getitem__(self, number: int) -> tuple[CompiledRule, ...] | None:
+        compiled = self._compiled.get(number)
+        if compiled is None and number not in self._compiled:
+            rules = self._rules[number]
+            compiled = tuple(compile_rule(r) for r in rules) if rules else None
+            self._compiled[number] = compiled
+        return compiled
+
+
 class Rewriter:
     """Compiled rulesets of one Config."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.rulesets: list[tuple[CompiledRule, ...] | None] = [
-            tuple(compile_rule(r) for r in rules) if rules else None
-            for rules in config.rules
-        ]
+        self.rulesets = CompiledRulesets(config)
         self._cache: dict[tuple, tuple[tuple[str, ...], int, tuple, float | None]] = {}
         self._ruleset_refs: dict[str, int] = {}
 
