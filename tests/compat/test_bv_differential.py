@@ -118,6 +118,10 @@ ADDRESSES = [
     ["x" * 300 + "@example.com"], ["j\xe9r\xf4me"], ["alice+box", "hank+box"],
     ["info@example.com", "nobody@virt.example.org"], ["<>"], ["@example.com"],
     ["staff\nbob"], ["root,,, ,daemon"], ["(just a comment)"], ["ted", "alice"],
+    ["Staff"], ["first.last"], ["root@mail.example.com (The Boss)"],
+    ["group: alice, bob;"], ['"/var/tmp/with space"'], ["alice\\"], ['"unbalanced'],
+    ["<alice@mail.example.com>, <bob@[192.0.2.10]>"], ["owner-staff"], ["bounces"],
+    ["root", "staff2", "biglist"], ["biglist, staff2, root"], ["staff", "staff2", "list"],
 ]
 FEATURE_ADDRESSES = [
     ["Alice.Liddell"], ["Peter_Pan"], ["peter.pan"], ["staff2"], ["deep1"], ["hank+box"],
@@ -138,7 +142,7 @@ class Case:
 
     @property
     def argv(self) -> list[str]:
-        return (["-v"] if self.verbose else []) + ["-bv", "-C", f"{{cf}}"] + list(self.args)
+        return (["-v"] if self.verbose else []) + ["-bv", "-C", "{cf}"] + list(self.args)
 
     @property
     def id(self) -> str:
