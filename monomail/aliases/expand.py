@@ -90,29 +90,43 @@ class RecipientList:
         """sendtolist: a list as written on the command line or in a header."""
         return self.expander.sendtolist(addresses, ctladdr, 0)
 
-    def add_rcpt(self, address: str) -> Verdict:
-        """An SMTP RCPT: the address is entered (and, unless only verifying, expanded);
-        the first user error ends the command, as sendmail's QuickAbort does."""
+    def parse_rcpt(self, text: str) -> tuple[Recipient | None, int]:
+        """RCPT's parseaddr: the address up to the first blank outside quotes and
+        brackets (ESMTP parameters follow), and where it ended.  None after a syntax
+        error (the notices say which) or for an empty address."""
+        errors_before = self.notices.errors
+        item, end = self.expander.parse_item(text, 0, " ")
+        if item is None and self.notices.errors == errors_before:
+            self.notices.usrerr("501 5.0.0 Missing recipient", to="")
+        return item, end
+
+    def accept(self, item: Recipient) -> Verdict:
+        """RCPT after parsing and check_rcpt: enter the address (and, unless only
+        verifying, expand it); the first user error ends the command, as sendmail's
+        QuickAbort does, and becomes the reply."""
         notices = self.notices
         errors_before = notices.errors
         notices.quick_abort = True
-        entry = None
         try:
-            item, _ = self.expander.parse_item(address, 0, "\0")
-            if item is not None:
-                entry = self.expander.recipient(item, 0)
+            entry = self.expander.recipient(item, 0)
         except QuickAbort as stop:
-            return Verdict(False, stop.reply, entry)
+            return Verdict(False, stop.reply, item)
         finally:
             notices.quick_abort = False
         if notices.errors > errors_before:
-            return Verdict(False, notices.said[-1].reply if notices.said else "", entry)
-        if entry is None:
-            return Verdict(False, "553 5.1.3 Address syntax error", None)
+            return Verdict(False, notices.said[-1].reply, entry)
         if entry.state == QS_BADADDR:
             return Verdict(False, "550 5.1.1 Addressee unknown", entry)
         return Verdict(True, "250 2.1.5 Recipient ok" +
                        (" (will queue)" if entry.state == QS_QUEUEUP else ""), entry)
+
+    def add_rcpt(self, text: str) -> Verdict:
+        """parse_rcpt and accept, for callers without a check_rcpt step."""
+        errors_before = self.notices.errors
+        item, _ = self.parse_rcpt(text)
+        if item is None or self.notices.errors > errors_before:
+            return Verdict(False, self.notices.said[-1].reply, item)
+        return self.accept(item)
 
     def finish(self) -> Expansion:
         """Sender deletion (without MeToo) and the split by owner, as sendall does."""

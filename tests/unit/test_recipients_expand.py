@@ -286,6 +286,17 @@ def test_rcpt_list_keeps_one_envelope(folder: Path) -> None:
     assert [q.user for q in rcpts.sendq] == ["alice"]
 
 
+def test_rcpt_parsing_stops_before_parameters(folder: Path) -> None:
+    world = World(folder)
+    rcpts = RecipientList(world.config, world.settings(verify_only=True), users=world.users)
+    text = "<alice@localhost.localdomain> NOTIFY=NEVER"
+    item, end = rcpts.parse_rcpt(text)
+    assert item is not None and (item.user, text[end:]) == ("alice", " NOTIFY=NEVER")
+    assert rcpts.accept(item).ok
+    assert rcpts.add_rcpt("").reply == "501 5.0.0 Missing recipient"
+    assert rcpts.add_rcpt("<a<b>").reply == "553 5.0.0 <a<b>... Unbalanced '<'"
+
+
 def test_match_gecos(folder: Path) -> None:
     world = World(folder, options=(" MatchGECOS=True",))
     result = world.expand("Alice.Liddell", verbose=1)
