@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from monomail import sysexits as ex
 from monomail.config.model import Config
 from monomail.rewrite.engine import Rewriter
 from monomail.rewrite.parseaddr import RF_SENDERADDR, parseaddr
@@ -64,10 +65,10 @@ class RecipientList:
                  users: UserDatabase | None = None, sink: Callable[[str], None] | None = None,
                  ident: Identity | None = None, rw: Rewriter | None = None) -> None:
         self.users = users or SystemUsers()
-        self.settings = settings or make_settings(config, ident or identity(config, self.users))
+        self.settings = settings or make_settings(config, ident or shared_identity(config))
         self.notices = Notices(sink=sink, verbose=self.settings.verbose)
         self.env = RecipientEnv(config, self.notices)
-        self.expander = Expander(config, rw or Rewriter(config), self.env, self.users,
+        self.expander = Expander(config, rw or shared_rewriter(config), self.env, self.users,
                                  self.settings)
 
     @property
@@ -128,16 +129,54 @@ class RecipientList:
             return Verdict(False, self.notices.said[-1].reply, item)
         return self.accept(item)
 
-    def finish(self) -> Expansion:
-        """Sender deletion (without MeToo) and the split by owner, as sendall does."""
+    def finish(self, hop_count: int = 0, relay: str | None = None) -> Expansion:
+        """What sendall does before delivering: the hop-count loop check (hop_count is
+        the message's Received: count, relay the client it came from), sender deletion
+        (without MeToo) and the split by owner."""
         x = self.expander
         sender = x.sender
-        if sender is not None and not self.settings.me_too:
-            sender.state = QS_SENDER
-            x.recipient(sender, 0)
-        envelopes = split_by_owner(x.sendq, sender.paddr if sender else None, x.send_receipt)
+        limit = self.env.config.options.get("MaxHopCount")
+        if isinstance(limit, int) and hop_count > limit:
+            self._too_many_hops(hop_count, limit, relay)
+            envelopes = [Envelope(None, [q for q in x.sendq if not q.dead])]
+        else:
+            if sender is not None and not self.settings.me_too:
+                sender.state = QS_SENDER
+                x.recipient(sender, 0)
+            envelopes = split_by_owner(x.sendq, sender.paddr if sender else None,
+                                       x.send_receipt)
         return Expansion(x.sendq, list(self.notices.said), self.notices.errors,
                          self.env.exit_status, envelopes)
+
+    def _too_many_hops(self, hop_count: int, limit: int, relay: str | None) -> None:
+        """A mail loop: every live recipient fails with 5.4.6."""
+        x = self.expander
+        first = x.sendq[0].paddr if x.sendq else "(nobody)"
+        sender = x.sender.paddr if x.sender is not None else ""
+        self.env.exit_status = ex.EX_UNAVAILABLE
+        self.notices.syserr(f"554 5.4.6 Too many hops {hop_count} ({limit} max): from "
+                            f"{sender} via {relay or 'localhost'}, to {first}")
+        for q in x.sendq:
+            if not q.dead:
+                q.state, q.status = QS_BADADDR, "5.4.6"
+                q.rstatus = "554 5.4.6 Too many hops"
+
+
+def shared_rewriter(config: Config) -> Rewriter:
+    """One Rewriter per Config: its compiled rulesets and result cache serve every
+    envelope (RecipientList makes one RecipientEnv per envelope)."""
+    rw = config.memo.get("rewriter")
+    if rw is None:
+        rw = config.memo["rewriter"] = Rewriter(config)
+    return rw
+
+
+def shared_identity(config: Config) -> Identity:
+    """The process's identity under this cf, looked up once (passwd reads)."""
+    ident = config.memo.get("identity")
+    if ident is None:
+        ident = config.memo["identity"] = identity(config)
+    return ident
 
 
 def expand(config: Config, addresses: Iterable[str] | str, *, sender: str | None = None,
@@ -158,7 +197,7 @@ def verify_one(config: Config, address: str, *, settings: Settings | None = None
     "User unknown" (or the rules' error) the way sendmail answers RCPT."""
     if rcpts is None:
         users = users or SystemUsers()
-        settings = settings or make_settings(config, identity(config, users), verify_only=True)
+        settings = settings or make_settings(config, shared_identity(config), verify_only=True)
         rcpts = RecipientList(config, settings, users=users)
     return rcpts.add_rcpt(address)
 

@@ -53,7 +53,15 @@ class RecipientEnv(RewriteEnv):
 
     def __init__(self, config: Config, notices: Notices) -> None:
         self.notices = notices
+        self._mids: dict[str, int] = {}
         super().__init__(config, notices.line)
+
+    def _mid(self, name: str) -> int:
+        """Macro ids by name, remembered: {addr_type} and {nrcpts} change per address."""
+        mid = self._mids.get(name)
+        if mid is None:
+            mid = self._mids[name] = super()._mid(name)
+        return mid
 
     @property  # type: ignore[override]
     def to(self) -> str | None:
@@ -114,7 +122,6 @@ class Expander:
         self.send_receipt = False       # EF_SENDRECEIPT
         self.old_style = settings.old_style
         self.sender: Recipient | None = None
-        self._waited: set[int] = set()
 
     # --- sendtolist -----------------------------------------------------------------
 
@@ -456,15 +463,17 @@ class Expander:
 
     def _alias_wait(self) -> None:
         """sendmail's aliaswait: an alias database older than its text file is noted
-        (a notice, so only -v shows it) when it is first opened."""
+        (a notice, so only -v shows it) when it is first opened -- once per map and
+        process, as the maps stay open."""
         sequence = self.env.map(SEQUENCE_NAME)
         if not isinstance(sequence, SequenceMap):
             return
+        waited = self.config.memo.setdefault("alias_waited", set())
         for member in sequence.members(self.env):
             if not isinstance(member, DbMap) or not member.database_open or \
-                    id(member) in self._waited:
+                    id(member) in waited:
                 continue
-            self._waited.add(id(member))
+            waited.add(id(member))
             try:
                 source = int(os.stat(member.options.file or "").st_mtime)
             except OSError:

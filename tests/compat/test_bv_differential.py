@@ -9,9 +9,9 @@ modes, and the alias files in bv/, compiled by each program's own -bi into its o
 settings folder.  Each case runs with and without -v; stdout, stderr and the exit code
 must be sendmail's, byte for byte.
 
-The candidate runs in one Python process per cf that forks a child per case and calls
-monomail's main() there (the interpreter start-up is the only thing skipped); sendmail
-is exec'ed per case the same way.  Root is required (bind mounts, chown), as for -bt.
+The candidate runs in one Python process per batch of cases that forks a child per case
+and calls monomail's main() there (the interpreter start-up and module imports are the
+only things shared); sendmail is exec'ed per case the same way.  Root is required (bind mounts, chown), as for -bt.
 """
 
 from __future__ import annotations
@@ -122,6 +122,8 @@ ADDRESSES = [
     ["group: alice, bob;"], ['"/var/tmp/with space"'], ["alice\\"], ['"unbalanced'],
     ["<alice@mail.example.com>, <bob@[192.0.2.10]>"], ["owner-staff"], ["bounces"],
     ["root", "staff2", "biglist"], ["biglist, staff2, root"], ["staff", "staff2", "list"],
+    ["root, "], ["x" * 300 + "@example.com, root"], ["a" * 120 + ", " + "b" * 120],
+    ['"a\\"b"@example.com, root'], ["root (unbalanced"], ["<root", "daemon>"],
 ]
 FEATURE_ADDRESSES = [
     ["Alice.Liddell"], ["Peter_Pan"], ["peter.pan"], ["staff2"], ["deep1"], ["hank+box"],
@@ -280,6 +282,7 @@ import json, os, sys
 spec = json.load(open(sys.argv[1]))
 if spec["inprocess"]:
     from monomail.cli.main import main
+    import monomail.cli.verify, monomail.config.cfparser, monomail.maps.registry  # warm imports
 for n, argv in enumerate(spec["cases"]):
     raw = [arg.encode("latin-1") for arg in argv]
     out = os.open(os.path.join(spec["outdir"], f"{n}.out"), os.O_WRONLY | os.O_CREAT, 0o644)

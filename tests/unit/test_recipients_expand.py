@@ -324,3 +324,20 @@ def test_states_after_expansion(folder: Path) -> None:
     assert alice.state == QS_OK and alice.flags & QPRIMARY   # the only result is primary
     assert alice.finalrcpt == "RFC822; one@localhost.localdomain"   # the sender's mailer's T=
     assert QS_INCLUDED not in [q.state for q in result.sendq]
+
+
+def test_too_many_hops_fails_every_recipient(folder: Path) -> None:
+    world = World(folder, "team: alice, bob\n")
+    rcpts = RecipientList(world.config, world.settings(), users=world.users,
+                          sink=world.notices.append)
+    rcpts.set_sender("root")
+    rcpts.add("team, joe@example.net")
+    result = rcpts.finish(hop_count=26, relay="relay.example.net")
+    assert world.notices == ["Too many hops 26 (25 max): from root via relay.example.net, "
+                             "to team"]   # the first address in the queue, even dead
+    assert {(q.status, q.rstatus) for q in result.failed} == {("5.4.6",
+                                                               "554 5.4.6 Too many hops")}
+    assert len(result.failed) == 3 and result.exit_status == ex.EX_UNAVAILABLE
+    at_limit = RecipientList(world.config, world.settings(), users=world.users)
+    at_limit.add("team")
+    assert not at_limit.finish(hop_count=25).failed
