@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import pwd
 import sys
+from typing import TYPE_CHECKING
 
 from monomail import sysexits as ex
 from monomail.aliases.expand import RecipientList
@@ -21,6 +22,9 @@ from monomail.aliases.notices import Notices
 from monomail.aliases.policy import identity, settings
 from monomail.aliases.users import SystemUsers
 from monomail.config.model import Config
+
+if TYPE_CHECKING:
+    from .argv import Invocation
 
 NOT_ROOT_NOTICE = "Notice: -bv may give misleading output for non-privileged user"
 
@@ -40,14 +44,14 @@ def deliverable_line(q) -> str:  # type: ignore[no-untyped-def]
     return f"deliverable: mailer {q.mailer_name}, user {q.user}"
 
 
-def verify(config: Config, recipients: list[str], verbose: bool, write=print) -> int:  # type: ignore[no-untyped-def]
+def verify(config: Config, recipients: list[str], verbose: bool, write=print,  # type: ignore[no-untyped-def]
+           no_alias: bool = False) -> int:
     """Expand and report; returns the exit status."""
     users = SystemUsers()
-    chosen = settings(config, identity(config, users))
-    if chosen.identity.euid != 0:
+    ident = identity(config, users)
+    if ident.euid != 0:
         write(NOT_ROOT_NOTICE)
-    if verbose:
-        chosen = settings(config, chosen.identity, verbose=1)
+    chosen = settings(config, ident, no_alias=no_alias, **({"verbose": 1} if verbose else {}))
     rcpts = RecipientList(config, chosen, users=users, sink=write)
     if not recipients:
         rcpts.notices.usrerr("Recipient names must be specified")
@@ -68,14 +72,8 @@ def verify(config: Config, recipients: list[str], verbose: bool, write=print) ->
     return status
 
 
-def run_verify(inv) -> int:  # type: ignore[no-untyped-def]
-    """Entry point for -bv: read the cf (its messages first), then verify."""
-    from monomail.config.cfparser import parse_cf
-    try:
-        config = parse_cf(inv.cf, command_line=tuple(inv.options), op_mode="v")
-    except OSError as exc:
-        sys.stdout.write(f"{inv.cf}: line 0: cannot open: {exc.strerror}\n")
-        return ex.EX_OSFILE
+def run_verify(inv: "Invocation", config: Config) -> int:
+    """-bv on the loaded cf: its messages first, then the arguments verified."""
     sys.stdout.reconfigure(encoding="latin-1", errors="replace")  # type: ignore[union-attr]
     for text in config.output:
         sys.stdout.write(text + "\n")
@@ -83,7 +81,7 @@ def run_verify(inv) -> int:  # type: ignore[no-untyped-def]
         return config.fatal
     try:
         return verify(config, [os.fsencode(arg).decode("latin-1") for arg in inv.args],
-                      inv.verbose,
-                      lambda text: sys.stdout.write(text + "\n"))
+                      inv.verbose, lambda text: sys.stdout.write(text + "\n"),
+                      no_alias=inv.no_alias)
     finally:
         sys.stdout.flush()

@@ -124,6 +124,7 @@ ADDRESSES = [
     ["root", "staff2", "biglist"], ["biglist, staff2, root"], ["staff", "staff2", "list"],
     ["root, "], ["x" * 300 + "@example.com, root"], ["a" * 120 + ", " + "b" * 120],
     ['"a\\"b"@example.com, root'], ["root (unbalanced"], ["<root", "daemon>"],
+    ["-n", "staff"], ["-n", "alice", "postmaster"],
 ]
 FEATURE_ADDRESSES = [
     ["Alice.Liddell"], ["Peter_Pan"], ["peter.pan"], ["staff2"], ["deep1"], ["hank+box"],
