@@ -63,13 +63,17 @@ class RecipientList:
 
     def __init__(self, config: Config, settings: Settings | None = None, *,
                  users: UserDatabase | None = None, sink: Callable[[str], None] | None = None,
-                 ident: Identity | None = None, rw: Rewriter | None = None) -> None:
+                 ident: Identity | None = None, rw: Rewriter | None = None,
+                 signature: Callable[[Recipient], str] | None = None) -> None:
+        """settings: the cf's and the mode's (default: delivery, this process's identity);
+        sink: where messages sendmail would show go (-bv's terminal); signature: the
+        delivery stage's host signature when settings.sort is "signature"."""
         self.users = users or SystemUsers()
         self.settings = settings or make_settings(config, ident or shared_identity(config))
         self.notices = Notices(sink=sink, verbose=self.settings.verbose)
         self.env = RecipientEnv(config, self.notices)
         self.expander = Expander(config, rw or shared_rewriter(config), self.env, self.users,
-                                 self.settings)
+                                 self.settings, signature)
 
     @property
     def sendq(self) -> list[Recipient]:

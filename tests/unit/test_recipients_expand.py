@@ -341,3 +341,15 @@ def test_too_many_hops_fails_every_recipient(folder: Path) -> None:
     at_limit = RecipientList(world.config, world.settings(), users=world.users)
     at_limit.add("team")
     assert not at_limit.finish(hop_count=25).failed
+
+
+def test_sorted_by_host_signature(folder: Path) -> None:
+    """With sort="signature" (sendmail's sortbysignature), addresses that share a
+    signature (the same MX hosts) sit together, users in reverse order among them."""
+    world = World(folder)
+    mx = {"a.example": "mx.example", "b.example": "mx.example", "c.example": "c.example"}
+    rcpts = RecipientList(world.config, world.settings(sort="signature"), users=world.users,
+                          signature=lambda q: mx.get(q.host, "localhost"))
+    rcpts.add("x@c.example, y@a.example, z@b.example, alice")
+    assert [q.user for q in rcpts.finish().deliverable] == \
+        ["x@c.example", "alice", "z@b.example", "y@a.example"]
