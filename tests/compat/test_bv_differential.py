@@ -90,6 +90,7 @@ ACCOUNTS = (
     Account("ted", 2018, "Ted", files={
         ".forward": fwd("alice, alice, root, ted@example.net, ted@example.net, \\ted\n")}),
     Account("uma", 2019, "Uma", home_mode=0o775, files={".forward": fwd("uma@example.net\n")}),
+    Account("awc", 2020, "Andrew Chang"),
 )
 #: include files: name -> (folder under lists/, mode, owner name or uid)
 LIST_FILES = {
@@ -101,12 +102,12 @@ LIST_FILES = {
 EXTRA_GROUPS = "staffg:x:3000:alice,bob\n"
 
 USERS = ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "ivan", "judy",
-         "kate", "mike", "nina", "olga", "pete", "quinn", "ruth", "ted", "uma"]
+         "kate", "mike", "nina", "olga", "pete", "quinn", "ruth", "ted", "uma", "awc"]
 ALIASES = ["root", "nosuchuser", "staff", "staff2", "alice2", "loop1", "prog", "file", "err1",
            "err2", "list", "biglist", "tolist", "self", "mixed", "gecos", "quoted", "upper",
            "plusd", "spaces", "continued", "relays", "olga2", "worldinc", "gwinc", "noinc",
            "privinc", "carolinc", "orphaninc", "selfinc", "deep1", "virt", "extra", "bounces",
-           "postmaster", "MAILER-DAEMON", "PostMaster"]
+           "postmaster", "MAILER-DAEMON", "PostMaster", "Andrew.Chang", "achang", "ring1"]
 ADDRESSES = [
     ["staff,biglist"], ["root+detail"], ['"root"@mail.example.com'], ["root@localhost"],
     ["<root@[192.0.2.10]>"], ["joe@relay.example.net"], ["a@b@c"], ["@host:user@dom"],
