@@ -5,8 +5,9 @@ CF is a sendmail.cf with an AliasFile (e.g. sendmail's generic-linux.cf built by
 scripts/fetch-sendmail.sh + m4).  Its AliasFile is replaced by a temporary alias file
 (compiled by monomail's newaliases) with a 20-member list; users come from a table in
 memory and host names from a hosts file, so this measures recipient processing (rules,
-alias map, duplicate checks), not the machine's passwd or DNS.  One RecipientList per message, sharing the Config, as the
-daemon does.  Prints messages per second and microseconds per message for:
+alias map, duplicate checks), not the machine's passwd or DNS.  One RecipientList per
+message, sharing the Config, as the daemon does.  Prints messages per CPU second and CPU
+microseconds per message for:
   rcpt-local    RCPT-time check of one local user (verify_only: no .forward)
   rcpt-remote   RCPT-time check of one remote address
   expand-local  delivery-time expansion of one local user (alias miss, user, .forward)

@@ -14,14 +14,11 @@ an SMTP server calls this between reading RCPT and answering it.
 
 from __future__ import annotations
 
-import os
 from typing import Callable
 
 from monomail import sysexits as ex
 from monomail.clib import MAXSHORTSTR, shortenstring
 from monomail.config.model import Config
-from monomail.maps.dbmap import DbMap
-from monomail.maps.seqmap import SequenceMap
 from monomail.rewrite.addrutil import stripquotes
 from monomail.rewrite.engine import Rewriter
 from monomail.rewrite.env import RewriteEnv
@@ -29,22 +26,19 @@ from monomail.rewrite.parseaddr import Address, buildaddr, invalidaddr, parse_to
 from monomail.rewrite.prescan import prescan
 from monomail.rewrite.tokens import CANONNET
 
+from . import alias as aliasing
 from . import forward as forwarding
 from . import include as including
-from .aliasmaps import SEQUENCE_NAME
-from .address import (ERROR_MAILER, FILE_MAILER, INCLUDE_MAILER, PROG_MAILER, Q_COPYFLAGS, QALIAS,
-                      QBOGUSSHELL, QDELIVERED, QEXPANDED, QGOODUID, QINHERITEDBITS,
-                      QNOTREMOTE, QPRIMARY, QRCPTOK, QS_BADADDR, QS_DONTSEND, QS_DUPLICATE,
-                      QS_EXPANDED, QS_INCLUDED, QS_OK, QS_QUEUEUP, QS_REMOVED, QS_REPLACED,
-                      QS_VERIFIED, QSELFREF, QTHISPASS, QUNSAFEADDR, Recipient, is_sendable,
-                      is_undelivered, sameaddr)
+from .address import (ERROR_MAILER, FILE_MAILER, INCLUDE_MAILER, PROG_MAILER, Q_COPYFLAGS,
+                      QBOGUSSHELL, QEXPANDED, QGOODUID, QINHERITEDBITS, QNOTREMOTE, QPRIMARY,
+                      QRCPTOK, QS_BADADDR, QS_DONTSEND, QS_DUPLICATE, QS_INCLUDED, QS_OK,
+                      QS_QUEUEUP, QS_REMOVED, QS_REPLACED, QS_VERIFIED, QSELFREF, QTHISPASS,
+                      QUNSAFEADDR, Recipient, is_sendable, is_undelivered, sameaddr)
 from .notices import Notices
 from .policy import SORT_BY_SIGNATURE, SORT_EXPENSIVE, Settings
-from .users import UserDatabase, finduser, usershellok
+from .users import Lookup, UserDatabase, finduser, usershellok
 
 SPACES = " \t\n\v\f\r"
-OWNER_SPECIALS = ',:/|"'
-MAXNAME = 256
 
 
 class RecipientEnv(RewriteEnv):
@@ -354,7 +348,7 @@ class Expander:
             elif new.mailer_name == FILE_MAILER:
                 self._check_restricted(new, FILE_MAILER, "files")
             if not quoted and new.state == QS_OK and new.has("A"):
-                self.alias(new, level)
+                aliasing.alias(self, new, level)
             if (s.config_level >= 2 and self.config.rules[5] and new.has("5") and
                     not new.flags & QNOTREMOTE and new.state == QS_OK):
                 self.maplocaluser(new, level + 1)
@@ -375,7 +369,7 @@ class Expander:
                 self.nrcpts += 1
             return self._self_destruct(new)
 
-    def _found_user(self, new: Recipient, lookup, level: int, quoted: bool) -> None:  # type: ignore[no-untyped-def]
+    def _found_user(self, new: Recipient, lookup: Lookup, level: int, quoted: bool) -> None:
         """After finduser: unknown, tempfail, or fill in home, uid and shell and read
         .forward (unless only verifying)."""
         if lookup.status == ex.EX_TEMPFAIL:
@@ -448,81 +442,7 @@ class Expander:
         self.env.define_macro("nrcpts", str(self.nrcpts))
         return new
 
-    # --- alias, maplocaluser ----------------------------------------------------------
-
-    def aliaslookup(self, name: str, host: str) -> tuple[str | None, int]:
-        """The value of name in the aliases map (postmaster in any case is postmaster)."""
-        handle = self.env.map("aliases")
-        if handle is None:
-            return None, ex.EX_OK
-        if name.lower() == "postmaster":
-            name = "postmaster"
-        value, status = handle.lookup_raw(name, None, self.env)  # type: ignore[arg-type]
-        self._alias_wait()
-        return value, status
-
-    def _alias_wait(self) -> None:
-        """sendmail's aliaswait: an alias database older than its text file is noted
-        (a notice, so only -v shows it) when it is first opened -- once per map and
-        process, as the maps stay open."""
-        sequence = self.env.map(SEQUENCE_NAME)
-        if not isinstance(sequence, SequenceMap):
-            return
-        waited = self.config.memo.setdefault("alias_waited", set())
-        for member in sequence.members(self.env):
-            if not isinstance(member, DbMap) or not member.database_open or \
-                    id(member) in waited:
-                continue
-            waited.add(id(member))
-            try:
-                source = int(os.stat(member.options.file or "").st_mtime)
-            except OSError:
-                continue
-            try:
-                stale = int(os.stat(member.path).st_mtime) < source
-            except OSError:
-                stale = True
-            if stale:
-                self.notices.message(f"Warning: alias database {member.path} out of date")
-
-    def alias(self, a: Recipient, level: int) -> None:
-        """Expand a local name found in the aliases; note its owner- alias."""
-        if a.state != QS_OK or self.settings.no_alias:
-            return
-        self.notices.to = a.paddr
-        value, status = self.aliaslookup(a.user, a.host)
-        if status in (ex.EX_TEMPFAIL, ex.EX_UNAVAILABLE):
-            a.state = QS_QUEUEUP
-            a.message = a.message or "alias database unavailable"
-            self.notices.last_error = self.notices.last_error or "alias database unavailable"
-            return
-        if value is None:
-            return
-        if self.settings.verify_only:
-            a.state = QS_VERIFIED
-            return
-        self.notices.message(f"aliased to {shortenstring(value, MAXSHORTSTR)}")
-        a.flags &= ~QSELFREF
-        a.state = QS_EXPANDED
-        ident = self.settings.identity
-        a.uid, a.gid, a.fullname = ident.def_uid, 0, None
-        a.flags |= QGOODUID | QALIAS
-        self.sendtolist(value, a, level + 1)
-        if a.flags & QSELFREF and a.state == QS_EXPANDED:
-            a.state = QS_OK
-        self._owner(a)
-
-    def _owner(self, a: Recipient) -> None:
-        if a.user.startswith("owner-") or len(a.user) > MAXNAME:
-            name = "owner-owner"
-        else:
-            name = "owner-" + a.user
-        owner, _ = self.aliaslookup(name, a.host)
-        if owner is None:
-            return
-        a.owner = name if any(ch in owner for ch in OWNER_SPECIALS) else owner
-        self.send_receipt = True
-        a.flags |= QDELIVERED | QEXPANDED
+    # --- maplocaluser ---------------------------------------------------------------
 
     def maplocaluser(self, a: Recipient, level: int) -> None:
         """Ruleset 5: a local user may be handed to another mailer (or user) after aliasing."""

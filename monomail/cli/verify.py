@@ -14,9 +14,10 @@ from __future__ import annotations
 import os
 import pwd
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from monomail import sysexits as ex
+from monomail.aliases.address import Recipient
 from monomail.aliases.expand import RecipientList
 from monomail.aliases.notices import Notices
 from monomail.aliases.policy import identity, settings
@@ -37,15 +38,15 @@ def real_user_name() -> str:
         return str(os.getuid())
 
 
-def deliverable_line(q) -> str:  # type: ignore[no-untyped-def]
+def deliverable_line(q: Recipient) -> str:
     """The text sendall prints in verify mode for one address."""
     if q.host:
         return f"deliverable: mailer {q.mailer_name}, host {q.host}, user {q.user}"
     return f"deliverable: mailer {q.mailer_name}, user {q.user}"
 
 
-def verify(config: Config, recipients: list[str], verbose: bool, write=print,  # type: ignore[no-untyped-def]
-           no_alias: bool = False) -> int:
+def verify(config: Config, recipients: list[str], verbose: bool,
+           write: Callable[[str], None], no_alias: bool = False) -> int:
     """Expand and report; returns the exit status."""
     users = SystemUsers()
     ident = identity(config, users)
@@ -81,7 +82,10 @@ def run_verify(inv: "Invocation", config: Config) -> int:
         return config.fatal
     try:
         return verify(config, [os.fsencode(arg).decode("latin-1") for arg in inv.args],
-                      inv.verbose, lambda text: sys.stdout.write(text + "\n"),
-                      no_alias=inv.no_alias)
+                      inv.verbose, write_line, no_alias=inv.no_alias)
     finally:
         sys.stdout.flush()
+
+
+def write_line(text: str) -> None:
+    sys.stdout.write(text + "\n")

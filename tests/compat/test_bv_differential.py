@@ -11,7 +11,8 @@ must be sendmail's, byte for byte.
 
 The candidate runs in one Python process per batch of cases that forks a child per case
 and calls monomail's main() there (the interpreter start-up and module imports are the
-only things shared); sendmail is exec'ed per case the same way.  Root is required (bind mounts, chown), as for -bt.
+only things shared); sendmail is exec'ed per case the same way.  Root is required (bind
+mounts, chown), as for -bt.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ ACCOUNTS = (
     Account("frank", 2006, "Frank", files={".forward": fwd("frank@example.net\n", owner="root")}),
     Account("gina", 2007, "Gina", files={".forward": fwd("gina@example.net\n", owner="alice")}),
     Account("hank", 2008, "Hank", files={
-        ".forward+box": fwd("hank-box@example.net\n"), ".forward": fwd("\\hank, hank@example.net\n")}),
+        ".forward+box": fwd("hank-box@example.net\n"),
+        ".forward": fwd("\\hank, hank@example.net\n")}),
     Account("ivan", 2009, "Ivan", files={
         ".forward.mail": fwd("ivan-host@example.net\n"), ".forward": fwd("ivan@example.net\n")}),
     Account("judy", 2010, "Judy", home="home/judy-missing"),
@@ -85,7 +87,8 @@ ACCOUNTS = (
     Account("olga", 2014, "Olga", files={".forward": fwd("olga2\n")}),
     Account("pete", 2015, "Peter Pan,,,"),
     Account("quinn", 2016, "Quinn", files={".forward": fwd(
-        "# forwarding\r\n\r\n:include:{root}/lists/list.inc\r\n/var/tmp/q, quinn@example.org\r\n")}),
+        "# forwarding\r\n\r\n:include:{root}/lists/list.inc\r\n"
+        "/var/tmp/q, quinn@example.org\r\n")}),
     Account("ruth", 2017, "&ine Smith", files={".forward": fwd('"|/usr/bin/procmail -m"\n')}),
     Account("ted", 2018, "Ted", files={
         ".forward": fwd("alice, alice, root, ted@example.net, ted@example.net, \\ted\n")}),

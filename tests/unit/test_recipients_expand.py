@@ -22,7 +22,7 @@ import pytest
 from monomail import sysexits as ex
 from monomail.aliases.address import (QEXPANDED, QPRIMARY, QS_BADADDR, QS_DONTSEND,
                                       QS_EXPANDED, QS_INCLUDED, QS_OK, QS_VERIFIED)
-from monomail.aliases.expand import RecipientList, expand, verify_one
+from monomail.aliases.expand import Expansion, RecipientList, expand, verify_one
 from monomail.aliases.newaliases import main as newaliases
 from monomail.aliases.policy import Identity, Settings, settings
 from monomail.aliases.users import User
@@ -105,7 +105,8 @@ class World:
     def settings(self, **overrides: object) -> Settings:
         return settings(self.config, AS_ROOT, **overrides)
 
-    def expand(self, *addresses: str, sender: str | None = "root", **overrides: object):  # type: ignore[no-untyped-def]
+    def expand(self, *addresses: str, sender: str | None = "root",
+               **overrides: object) -> Expansion:
         return expand(self.config, list(addresses), sender=sender,
                       settings=self.settings(**overrides), users=self.users,
                       sink=self.notices.append)
@@ -116,7 +117,7 @@ def where(path: object) -> str:
     return shortenstring(str(path), 83)
 
 
-def deliverable(expansion) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+def deliverable(expansion: Expansion) -> list[tuple[str, str, str]]:
     return [(q.mailer_name, q.host, q.user) for q in expansion.deliverable]
 
 
@@ -242,8 +243,9 @@ def test_forward_programs_need_a_valid_shell(folder: Path) -> None:
     world = World(folder)
     path = world.forward("carol", '"|/bin/prog"\n')
     result = world.expand("carol")
-    assert world.notices == [f'{where(path)}: line 1: "|/bin/prog"... User carol@localhost.localdomain'
-                             " doesn't have a valid shell for mailing to programs"]
+    assert world.notices == [f'{where(path)}: line 1: "|/bin/prog"... User '
+                             "carol@localhost.localdomain doesn't have a valid shell for "
+                             "mailing to programs"]
     assert result.failed[0].status == "5.7.1"
 
 
