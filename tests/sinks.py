@@ -79,6 +79,8 @@ class ScriptedSink:
         self.tls_sessions = 0
         self._server: asyncio.base_events.Server | None = None
         self._stalled = asyncio.Event()
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task] = set()
 
     async def __aenter__(self) -> "ScriptedSink":
         self._server = await asyncio.start_server(self._session, self.host, self.port,
@@ -87,10 +89,16 @@ class ScriptedSink:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        """Stop listening and hang up on every client still connected (a server that
+        goes away, as far as cached connections can tell)."""
         assert self._server is not None
         self._server.close()
         self._stalled.set()
+        for writer in list(self._writers):
+            writer.transport.abort()
         await self._server.wait_closed()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     @property
     def delivered(self) -> list[Transaction]:
@@ -103,6 +111,10 @@ class ScriptedSink:
 
     async def _session(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        self._writers.add(writer)
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
         try:
             if await self._interrupt("CONNECT", writer):
                 return
@@ -111,6 +123,7 @@ class ScriptedSink:
         except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
             pass
         finally:
+            self._writers.discard(writer)
             writer.close()
 
     async def _interrupt(self, phase: str, writer: asyncio.StreamWriter) -> bool:

@@ -77,7 +77,7 @@ class SmtpClient:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.mx = mx
-        self.cache = cache or ConnectionCache(0, 0)
+        self.cache = cache if cache is not None else ConnectionCache(0, 0)
         self.clock = clock
 
     async def close(self) -> None:

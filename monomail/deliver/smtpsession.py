@@ -282,9 +282,11 @@ class SmtpSession:
         return None if name.startswith("[") or not name else name
 
     async def abandon(self, rcode: int, status: str, reply: str) -> None:
-        """QUIT and report the host unusable (smtpinit's tempfail2 and unavailable)."""
+        """QUIT and report the host unusable (smtpinit's tempfail2 and unavailable); a
+        4xx reply is also what "Deferred: ..." quotes."""
         await self.quit()
-        raise HostDown(HostStatus(rcode, status, reply, address=self.address))
+        detail = reply if rcode == ex.EX_TEMPFAIL else None
+        raise HostDown(HostStatus(rcode, status, reply, detail, self.address))
 
 
 async def open_session(mailer: Mailer, host: str, port: int | None, settings: ClientSettings,
