@@ -14,8 +14,9 @@ the check_compat ruleset ($#error fails the recipient, $#discard drops it), F=s 
 clean-ups of the user, and the sender rewritten once per mailer (rulesets 1, S= and 4,
 comments stripped).  8-bit messages for F=7 mailers are refused here as sendmail does.
 
-Within a batch the recipients are in the order sendmail sends them: its recipient chain
-is built by prepending, so each batch is the reverse of the queue order.
+Recipients are taken in the order given, which should be the send queue's order
+(`sendqueue_order`); within a batch they are in the order sendmail sends them: its
+recipient chain is built by prepending, so each batch is the reverse of the queue order.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Iterable, Mapping
 from monomail import sysexits as ex
 from monomail.config.model import Config, Mailer
 from monomail.dsn.status import is_enhanced
-from monomail.rewrite.addrutil import stripquotes
+from monomail.rewrite.addrutil import lower, stripquotes
 from monomail.rewrite.engine import Rewriter
 from monomail.rewrite.env import RewriteEnv
 from monomail.rewrite.parseaddr import ERROR_MAILER, RF_CANONICAL, RF_SENDERADDR, Address
@@ -165,6 +166,19 @@ def host_signature(mailer: Mailer, host: str | None,
     if mailer.path != "[IPC]" or mailer.argv[:1] == ("FILE",):
         return host
     return (signatures or {}).get(host, host.lower())
+
+
+def sendqueue_order(recipients: Iterable[Recipient],
+                    signatures: Mapping[str, str] | None = None) -> list[Recipient]:
+    """The order sendmail's recipient() keeps its send queue in, which decides the order
+    of deliveries and of RCPT commands: by host on a message's first try (sorthost), by
+    host signature then user, users descending, once signatures are known (sortbysignature).
+    Both sorts are stable, as insertion into sendmail's list is."""
+    listed = list(recipients)
+    if signatures is None:
+        return sorted(listed, key=lambda r: lower(r.host or ""))
+    listed.sort(key=lambda r: r.user, reverse=True)
+    return sorted(listed, key=lambda r: (signatures or {}).get(r.host or "", r.host or ""))
 
 
 def plan(rw: Rewriter, env: RewriteEnv, envelope: Envelope, recipients: Iterable[Recipient],

@@ -190,6 +190,7 @@ class _Attempt:
                 self.dialogue.message(f"Using cached {kind}MTP connection to {host} "
                                       f"via {self.mailer.name}...")
                 return cached, None
+            cache.discard(cached)
         where = f"{host} port {port}" if port else host
         self.dialogue.message(f"Connecting to {where} via {self.mailer.name}...")
         try:
@@ -385,7 +386,8 @@ class _Attempt:
         for r in rcpts:
             r.state = state
         who = ",".join(r.paddr for r in recipients)
-        self.dialogue.message(text, to=who)
+        if verdict.rcode in (ex.EX_OK, ex.EX_TEMPFAIL):
+            self.dialogue.message(text, to=who)  # failures are held for the bounce, as usrerr's
         if verdict.rcode == ex.EX_TEMPFAIL:
             self.report.transcript.append(f"{who}... {text}")
         elif verdict.rcode != ex.EX_OK:

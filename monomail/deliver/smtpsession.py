@@ -26,6 +26,7 @@ from aiosmtplib.esmtp import parse_esmtp_extensions
 from aiosmtplib.protocol import SMTPProtocol
 
 from monomail import sysexits as ex
+from monomail.clib import MAXSHORTSTR, shortenstring
 from monomail.config.model import Mailer
 from monomail.maps.resolver import NO_DATA, NO_RECOVERY, TRY_AGAIN
 
@@ -89,7 +90,7 @@ class Dialogue:
     def message(self, text: str, to: str | None = None) -> None:
         """A progress line (message): "to... text"."""
         if self.verbose is not None:
-            who = self.to if to is None else to
+            who = shortenstring(self.to if to is None else to, MAXSHORTSTR)
             self.verbose(f"{who}... {text}" if who else text)
 
     def error_reply(self, host: str, command: str | None, reply: Reply) -> None:
