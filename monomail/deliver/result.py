@@ -2,7 +2,7 @@
 
 sendmail keeps a recipient's outcome in its ADDRESS (q_state, q_status, q_rstatus,
 q_statmta) and prints it through giveresponse/logdelivery.  `DeliveryResult` is that
-record; `Outcome` is one giveresponse call: the recipients it covers (all those sent in
+record; `Decision` is one giveresponse call: the recipients it covers (all those sent in
 one transaction share one, as they share one `to=a,b,c ... stat=Sent` log line), and
 `DeliveryReport` is what one delivery (one batch) hands back, with the error transcript
 that goes into a bounce ("Transcript of session follows").
@@ -14,46 +14,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from monomail import sysexits as ex
+from monomail.dsn.causes import exit_is_deferral, exit_status, sysexit_cause
 
 if TYPE_CHECKING:
     from .router import Recipient
 
-# libsm's sm_sysexmsg: reply code, DSN code and text per exit status; a leading ':' means
-# sendmail appends the errno text when there is one
-EXIT_MESSAGES = {
-    ex.EX_USAGE: " 500 5.0.0 Command line usage error",
-    ex.EX_DATAERR: " 501 5.6.0 Data format error",
-    ex.EX_NOINPUT: ":550 5.3.0 Cannot open input",
-    ex.EX_NOUSER: " 550 5.1.1 User unknown",
-    ex.EX_NOHOST: " 550 5.1.2 Host unknown",
-    ex.EX_UNAVAILABLE: " 554 5.0.0 Service unavailable",
-    ex.EX_SOFTWARE: ":554 5.3.0 Internal error",
-    ex.EX_OSERR: ":451 4.0.0 Operating system error",
-    ex.EX_OSFILE: ":554 5.3.5 System file missing",
-    ex.EX_CANTCREAT: ":550 5.0.0 Can't create output",
-    ex.EX_IOERR: ":451 4.0.0 I/O error",
-    ex.EX_TEMPFAIL: " 450 4.0.0 Deferred",
-    ex.EX_PROTOCOL: " 554 5.5.0 Remote protocol error",
-    ex.EX_NOPERM: ":550 5.0.0 Insufficient permission",
-    ex.EX_CONFIG: " 554 5.3.5 Local configuration error",
-}
-
-# markfailure's status when nothing more specific is known
-DEFAULT_STATUS = {
-    ex.EX_USAGE: "5.5.4", ex.EX_DATAERR: "5.5.2", ex.EX_NOUSER: "5.1.1",
-    ex.EX_NOHOST: "5.1.2", ex.EX_NOINPUT: "5.3.0", ex.EX_CANTCREAT: "5.3.0",
-    ex.EX_NOPERM: "5.3.0", ex.EX_UNAVAILABLE: "5.5.0", ex.EX_SOFTWARE: "5.5.0",
-    ex.EX_OSFILE: "5.5.0", ex.EX_PROTOCOL: "5.5.0", ex.EX_CONFIG: "5.5.0",
-    ex.EX_OSERR: "4.5.0", ex.EX_IOERR: "4.5.0", ex.EX_TEMPFAIL: "4.2.0",
-}
-
-TEMPORARY = frozenset({ex.EX_TEMPFAIL, ex.EX_IOERR, ex.EX_OSERR})
-
-
 def exit_text(rcode: int) -> str:
-    """The text of sm_sysexmsg without its codes ("User unknown", "Deferred")."""
-    message = EXIT_MESSAGES.get(rcode)
-    return message[11:] if message else f"unknown mailer error {rcode}"
+    """The words of sm_sysexmsg for an exit status ("User unknown", "Deferred")."""
+    cause = sysexit_cause(rcode)
+    return cause.text if cause is not None else f"unknown mailer error {rcode}"
+
+
+def default_status(rcode: int) -> str:
+    """markfailure's DSN status for an exit status when nothing more specific is known."""
+    return exit_status(rcode) or "5.0.0"
 
 
 @dataclass(frozen=True)
@@ -67,7 +41,9 @@ class DeliveryResult:
     Diagnostic-Code and the log's `reply=`); remote_mta the host talked to (DSN
     Remote-MTA); relay_host/relay_addr the `relay=host [addr]` of the log line;
     message sendmail's own explanation when no server replied (q_message: a bounce's
-    "reason:" line, e.g. "552 5.3.4 Message is too large; 1000 bytes max").
+    "reason:" line, e.g. "552 5.3.4 Message is too large; 1000 bytes max"); log_status the
+    `dsn=` of the log line when it is not `status` (giveresponse takes it from the reply
+    text where markfailure used its own default).
     """
 
     rcode: int
@@ -79,6 +55,7 @@ class DeliveryResult:
     relay_addr: str | None = None
     message: str | None = None
     discarded: bool = False
+    log_status: str | None = None
 
     @property
     def state(self) -> str:
@@ -87,11 +64,11 @@ class DeliveryResult:
             return "discarded"
         if self.rcode == ex.EX_OK:
             return "sent"
-        return "deferred" if self.rcode in TEMPORARY else "failed"
+        return "deferred" if exit_is_deferral(self.rcode) else "failed"
 
 
 @dataclass(frozen=True)
-class Outcome:
+class Decision:
     """One verdict for some recipients: one `to=` log line.
 
     relayed lists those recipients that asked for NOTIFY=SUCCESS but went to a peer
@@ -110,7 +87,7 @@ class DeliveryReport:
     the outcomes (later ones supersede earlier ones for the same recipient), the error
     transcript for bounces, and other log lines ("timeout waiting for input from ...")."""
 
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: list[Decision] = field(default_factory=list)
     transcript: list[str] = field(default_factory=list)
     log: list[str] = field(default_factory=list)  # other lines sendmail would syslog
 

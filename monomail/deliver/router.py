@@ -35,7 +35,7 @@ from monomail.rewrite.remotename import remotename
 from monomail.rewrite.rscheck import RSF_COUNT, RSF_RMCOMM, rscheck
 from monomail.rewrite.tokens import MACROEXPAND
 
-from .result import DEFAULT_STATUS, DeliveryReport, DeliveryResult, Outcome, exit_text
+from .result import DeliveryReport, DeliveryResult, Decision, default_status, exit_text
 
 TOBUFSIZE = 4096   # sendmail's limit on the address list of a program mailer (SM_ARG_MAX)
 MAXPV = 256        # and on its argument vector
@@ -70,7 +70,7 @@ class Recipient:
             rcode = address.exit_status if address.exit_status != ex.EX_OK else ex.EX_UNAVAILABLE
             if address.queue_up:
                 rcode = ex.EX_TEMPFAIL
-            status = address.status or DEFAULT_STATUS.get(rcode, "5.0.0")
+            status = address.status or default_status(rcode)
             error = DeliveryResult(rcode, status, exit_text(rcode))
         return cls(paddr, address.mailer, address.host, address.user, error=error,
                    **dsn)  # type: ignore[arg-type]
@@ -260,7 +260,7 @@ def _status_of(message: str | None, rcode: int) -> str:
         word = message[4:].split(" ", 1)[0]
         if is_enhanced(word):
             return word
-    return DEFAULT_STATUS.get(rcode, "5.0.0")
+    return default_status(rcode)
 
 
 def _user_for(m: Mailer, user: str) -> str:
@@ -305,10 +305,10 @@ def _check_8bit(env: RewriteEnv, envelope: Envelope, batch: Batch,
         return
     result = DeliveryResult(ex.EX_DATAERR, "5.6.3", exit_text(ex.EX_DATAERR),
                             message="554 5.6.3 Cannot send 8-bit data to 7-bit destination")
-    report.outcomes.append(Outcome(tuple(batch.recipients), result))
+    report.outcomes.append(Decision(tuple(batch.recipients), result))
     batch.recipients.clear()
     batch.users.clear()
 
 
 def _decide(report: DeliveryReport, r: Recipient, result: DeliveryResult) -> None:
-    report.outcomes.append(Outcome((r,), result))
+    report.outcomes.append(Decision((r,), result))

@@ -31,11 +31,12 @@ from typing import Callable
 
 from monomail import sysexits as ex
 from monomail.config.macros import expand
+from monomail.dsn.causes import Cause, sysexit_cause
 from monomail.maps.resolver import HOST_NOT_FOUND, TRY_AGAIN
 
 from .connections import ConnectionCache
 from .mx import HostFailure, MxResolver, order_hosts
-from .result import EXIT_MESSAGES, DeliveryReport, DeliveryResult, Outcome
+from .result import DeliveryReport, DeliveryResult, Decision, default_status
 from .router import Batch, Envelope, Recipient
 from .smtpsession import (DNS_ERRORS, Dialogue, HostDown, HostStatus, LinkLost, SmtpSession,
                           TlsFailed, open_session)
@@ -67,6 +68,7 @@ class _Verdict:
     detail: str | None = None
     retry_all: bool = False
     message: str | None = None
+    log_status: str | None = None
 
 
 class SmtpClient:
@@ -154,9 +156,12 @@ class _Attempt:
         rcode = last.rcode
         if good_mx and rcode == ex.EX_NOHOST:
             rcode = ex.EX_TEMPFAIL
-        status = last.status or EXIT_MESSAGES[last.rcode][5:10]
-        self._finish(_Verdict(rcode, status, last.reply, last.detail), last_host, last.address,
-                     None)
+        status, log_status = last.status, None
+        if status is None:
+            status = default_status(rcode)
+            log_status = _sysexit(rcode).status
+        self._finish(_Verdict(rcode, status, last.reply, last.detail, log_status=log_status),
+                     last_host, last.address, None)
         return self.report
 
     def _destination(self) -> tuple[str, int | None]:
@@ -375,13 +380,13 @@ class _Attempt:
         text = stat_text(verdict.rcode, verdict.detail)
         result = DeliveryResult(verdict.rcode, verdict.status, text, verdict.reply,
                                 remote_mta=host, relay_host=host, relay_addr=address,
-                                message=verdict.message)
+                                message=verdict.message, log_status=verdict.log_status)
         recipients = tuple(r.recipient for r in rcpts)
         relayed: tuple[Recipient, ...] = ()
         if verdict.rcode == ex.EX_OK and not (session is not None and session.offers("dsn")):
             relayed = tuple(r for r in recipients
                             if r.primary and r.notify is not None and "SUCCESS" in r.notify)
-        self.report.outcomes.append(Outcome(recipients, result,
+        self.report.outcomes.append(Decision(recipients, result,
                                             self.client.clock() - self.xstart, relayed))
         for r in rcpts:
             r.state = state
@@ -393,8 +398,8 @@ class _Attempt:
         elif verdict.rcode != ex.EX_OK:
             if verdict.message:
                 self.report.transcript.append(verdict.message)
-            codes = EXIT_MESSAGES.get(verdict.rcode, " 554 5.3.0")[1:10]
-            self.report.transcript.append(f"{codes} {who}... {text}")
+            cause = _sysexit(verdict.rcode)
+            self.report.transcript.append(f"{cause.reply} {cause.status} {who}... {text}")
         self.report.transcript.extend(f"{r.paddr}... relayed; expect no further notifications"
                                       for r in relayed)
         self.report.log.extend(self.dialogue.log)
@@ -408,6 +413,10 @@ def _from_failure(host: str, failure: HostFailure) -> HostStatus:
         text = "host not found" if failure.herrno == HOST_NOT_FOUND else DNS_ERRORS[TRY_AGAIN]
         detail = f"Name server: {host}: {text}"
     return HostStatus(failure.rcode, failure.status, None, detail)
+
+
+def _sysexit(rcode: int) -> Cause:
+    return sysexit_cause(rcode) or Cause(554, "5.3.0", f"unknown mailer error {rcode}")
 
 
 def _refusal(status: str, message: str) -> _Verdict:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from monomail import sysexits as ex
+from monomail.dsn.causes import smtp_to_dsn
 from monomail.dsn.status import is_enhanced
 
 from .result import exit_text
@@ -89,18 +90,6 @@ class Reply:
         last = len(self.lines) - 1
         return [f"{self.code}{'-' if i < last else ' '}{t}".rstrip()
                 for i, t in enumerate(self.lines)]
-
-
-def smtp_to_dsn(code: int) -> str:
-    """sendmail's smtptodsn: a DSN status for a reply without an enhanced code."""
-    if code < 0:
-        return "4.4.2"
-    known = {450: "4.2.0", 451: "4.3.0", 452: "4.3.1", 500: "5.5.2", 501: "5.5.4",
-             502: "5.5.1", 503: "5.5.1", 504: "5.5.4", 550: "5.2.0", 551: "5.1.6",
-             552: "5.2.2", 553: "5.1.0", 554: "5.0.0"}
-    if code in known:
-        return known[code]
-    return {2: "2.0.0", 4: "4.0.0"}.get(code // 100, "5.0.0")
 
 
 def _status(reply: Reply, enhanced_ok: bool, default: str) -> str:

@@ -277,7 +277,8 @@ async def test_unknown_domain_is_host_unknown(kit: Kit) -> None:
 async def test_name_server_failures_defer(kit: Kit) -> None:
     report = await kit.send(kit.batch("fail.example", ["a@fail.example"]))
     assert states(report)["a@fail.example"] == (
-        "deferred", "4.0.0", "Deferred: Name server: fail.example: host name lookup failure")
+        "deferred", "4.2.0", "Deferred: Name server: fail.example: host name lookup failure")
+    assert report.outcomes[0].result.log_status == "4.0.0"  # sendmail logs dsn=4.0.0
     report = await kit.send(kit.batch("hostfail.example", ["b@hostfail.example"]))
     result = report.outcomes[0].result
     assert (result.state, result.status, result.text) == (
