@@ -31,6 +31,9 @@ from typing import Callable
 
 from monomail import sysexits as ex
 from monomail.config.macros import expand
+from monomail.config.model import Config
+from monomail.maps.hostlookup import HostLookup
+from monomail.rewrite.env import RewriteEnv
 from monomail.dsn.causes import Cause, sysexit_cause
 from monomail.maps.resolver import HOST_NOT_FOUND, TRY_AGAIN
 
@@ -81,6 +84,20 @@ class SmtpClient:
         self.mx = mx
         self.cache = cache if cache is not None else ConnectionCache(0, 0)
         self.clock = clock
+
+    @classmethod
+    def from_config(cls, config: Config, hosts: HostLookup | None = None) -> "SmtpClient":
+        """A client as the cf's options say: ClientSettings, MX lookups through `hosts`
+        (by default the cf's own: service switch, hosts file, ResolverOptions,
+        FallbackMXhost, Monomail.NameServer) and a ConnectionCacheSize cache."""
+        settings = ClientSettings.from_config(config)
+        if hosts is None:
+            hosts = RewriteEnv(config, lambda _line: None).hosts
+        opts = config.options
+        domain = config.macros.get(ord("m"))
+        cache = ConnectionCache(int(opts.get("ConnectionCacheSize") or 0),  # type: ignore[arg-type]
+                                float(opts.get("ConnectionCacheTimeout") or 0))  # type: ignore[arg-type]
+        return cls(settings, MxResolver(hosts, settings.is_local, domain), cache)
 
     async def close(self) -> None:
         """QUIT the cached connections and stop the lookup threads."""

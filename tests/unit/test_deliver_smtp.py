@@ -537,3 +537,22 @@ async def test_bounces_have_a_null_sender(kit: Kit, port: int) -> None:
         await kit.send(kit.batch("example.org", ["a@example.org"], sender="MAILER-DAEMON"),
                        null_sender=True)
     assert sink.transactions[0].mail_from == ""
+
+
+async def test_a_client_from_the_options_alone_asks_the_name_server_option(
+        tmp_path: Path, dns: DNSServer, port: int) -> None:
+    cf = tmp_path / "ns.cf"
+    cf.write_text(cf_text(port, f"O Monomail.NameServer={dns.port}@127.0.0.1\n"
+                                f"O ServiceSwitchFile={tmp_path}/switch\nO HostsFile=/dev/null"))
+    (tmp_path / "switch").write_text("hosts dns\n")
+    config = parse_cf(str(cf))
+    client = SmtpClient.from_config(config)
+    m = config.mailer("esmtp")
+    assert m is not None
+    batch = Batch(m, "example.org", "example.org", "sender@example.com")
+    batch.add(Recipient("a@example.org", "esmtp", "example.org", "a@example.org"), "a@example.org")
+    async with ScriptedSink(host=MX, port=port) as sink:
+        report = await client.deliver(batch, Envelope("sender@example.com"), MESSAGE)
+        await client.close()
+    assert len(sink.delivered) == 1
+    assert report.outcomes[0].result.relay_host == "mx.example.org."
