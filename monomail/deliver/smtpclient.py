@@ -270,12 +270,18 @@ class _Attempt:
                 await session.quit()
             detail = reply.line if rcode == ex.EX_TEMPFAIL else None
             return _Verdict(rcode, status, reply.line, detail, retry_all=rcode == ex.EX_TEMPFAIL)
+        if session.offers("pipelining"):
+            return await self._pipelined(session)
         accepted, last = await self._recipients(session)
         if not accepted:
             if session.is_open:
                 await _quietly(session.command("RSET", "rset", "client RSET"))
             return last
-        return await self._data(session)
+        try:
+            reply = await session.command("DATA", "datainit", "client DATA 354")
+        except LinkLost as lost:
+            return _Verdict(ex.EX_TEMPFAIL, "4.4.2", None, lost.detail, True)
+        return await self._data(session, reply)
 
     def _mail_arguments(self, session: SmtpSession) -> str | _Verdict:
         """The MAIL command for this session, or why the message cannot go to it."""
@@ -316,30 +322,66 @@ class _Attempt:
             return None
         return _refusal("5.6.3", f"554 5.6.3 {session.host} does not support 8BITMIME")
 
+    def _rcpt_lines(self, session: SmtpSession) -> list[tuple[_Rcpt, str]]:
+        """The recipients to offer in this transaction, with their RCPT commands."""
+        local = self.mailer.has("l")
+        todo = []
+        for r in self.rcpts:
+            if r.state == "todo":
+                r.state = "ok"
+                params = rcpt_parameters(r.recipient, local) if session.offers("dsn") else []
+                todo.append((r, rcpt_command(r.user, params)))
+        return todo
+
     async def _recipients(self, session: SmtpSession) -> tuple[int, _Verdict]:
         """RCPT for every recipient not yet decided; (number accepted, last verdict)."""
-        accepted = 0
-        last = _Verdict(ex.EX_OK, "2.0.0")
-        local = self.mailer.has("l")
-        for r in self.rcpts:
-            if r.state != "todo":
-                continue
-            r.state = "ok"
-            params = rcpt_parameters(r.recipient, local) if session.offers("dsn") else []
+        accepted, last = 0, _Verdict(ex.EX_OK, "2.0.0")
+        for r, line in self._rcpt_lines(session):
             try:
-                reply = await session.command(rcpt_command(r.user, params), "rcpt", "client RCPT")
+                reply = await session.command(line, "rcpt", "client RCPT")
             except LinkLost as lost:
                 last = _Verdict(ex.EX_TEMPFAIL, "4.4.2", lost.reply, lost.detail, True)
                 self._decide([r], last, session, state="retry")
                 continue
-            rcode, status = rcpt_verdict(reply, session.enhanced_codes)
-            if rcode == ex.EX_OK:
-                accepted += 1
-            elif accepted and _over_limit(reply):
-                r.state, r.reply = "split", reply
-            else:
-                last = self._refused(r, reply, session)
+            accepted, last = self._rcpt_reply(r, reply, accepted, last, session)
         return accepted, last
+
+    async def _pipelined(self, session: SmtpSession) -> _Verdict:
+        """PIPELINING as sendmail does it: every RCPT and the DATA in one write, then
+        the replies in order; DATA's reply decides what follows."""
+        todo = self._rcpt_lines(session)
+        replies = session.pipeline([line for _, line in todo] + ["DATA"], "rcpt", "client RCPT")
+        accepted, last = 0, _Verdict(ex.EX_OK, "2.0.0")
+        try:
+            for r, _line in todo:
+                accepted, last = self._rcpt_reply(r, await anext(replies), accepted, last,
+                                                  session)
+            reply = await anext(replies)
+        except LinkLost as lost:
+            last = _Verdict(ex.EX_TEMPFAIL, "4.4.2", lost.reply, lost.detail, True)
+            unanswered = [r for r, _ in todo if r.state == "ok" and r.reply is None]
+            if unanswered:
+                self._decide(unanswered, last, session, state="retry")
+            return last
+        if accepted:
+            return await self._data(session, reply)
+        if reply.kind == 3:  # a server that took DATA without recipients gets an empty one
+            await _quietly(self._end_data(session, b".\r\n"))
+        elif session.is_open:
+            await _quietly(session.command("RSET", "rset", "client RSET"))
+        return last
+
+    def _rcpt_reply(self, r: _Rcpt, reply: Reply, accepted: int, last: _Verdict,
+                    session: SmtpSession) -> tuple[int, _Verdict]:
+        """smtprcptstat: accepted, over the server's limit, or refused."""
+        r.reply = reply
+        rcode, _status = rcpt_verdict(reply, session.enhanced_codes)
+        if rcode == ex.EX_OK:
+            return accepted + 1, last
+        if accepted and _over_limit(reply):
+            r.state = "split"
+            return accepted, last
+        return accepted, self._refused(r, reply, session)
 
     def _refused(self, r: _Rcpt, reply: Reply, session: SmtpSession) -> _Verdict:
         rcode, status = rcpt_verdict(reply, session.enhanced_codes)
@@ -350,11 +392,10 @@ class _Attempt:
         self._decide([r], verdict, session, state="retry" if temporary else "done")
         return verdict
 
-    async def _data(self, session: SmtpSession) -> _Verdict:
-        """smtpdata: DATA, the message, the final reply."""
+    async def _data(self, session: SmtpSession, reply: Reply) -> _Verdict:
+        """smtpdata after the reply to DATA: the message, the final reply."""
         enhanced = session.enhanced_codes
         try:
-            reply = await session.command("DATA", "datainit", "client DATA 354")
             if reply.kind == 4:
                 await session.quit()
                 status = (reply.enhanced() if enhanced else None) or "4.0.0"
@@ -363,9 +404,7 @@ class _Attempt:
                 await _quietly(session.command("RSET", "rset", "client RSET"))
                 rcode = ex.EX_UNAVAILABLE if reply.kind == 5 else ex.EX_PROTOCOL
                 return _Verdict(rcode, data_verdict(reply, enhanced)[1], reply.line)
-            session.write(self._wire())
-            self.dialogue.say(">>> .")
-            final = await session.read_reply("datafinal", "client DATA status")
+            final = await self._end_data(session, self._wire())
         except LinkLost as lost:
             return _Verdict(ex.EX_TEMPFAIL, "4.4.2", None, lost.detail, True)
         rcode, status = data_verdict(final, enhanced)
@@ -373,6 +412,11 @@ class _Attempt:
             return _Verdict(rcode, status, None, final.text_after_codes(enhanced))
         detail = final.line if rcode == ex.EX_TEMPFAIL else None
         return _Verdict(rcode, status, final.line, detail, rcode == ex.EX_TEMPFAIL)
+
+    async def _end_data(self, session: SmtpSession, data: bytes) -> Reply:
+        session.write(data)
+        self.dialogue.say(">>> .")
+        return await session.read_reply("datafinal", "client DATA status")
 
     def _wire(self) -> bytes:
         if self._wire_bytes is None:

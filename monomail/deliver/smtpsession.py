@@ -1,11 +1,11 @@
 """One SMTP connection: connecting, the greeting, EHLO/HELO, STARTTLS, commands, QUIT.
 
 This is sendmail's makeconnection, smtpinit, reply and smtpquit, over aiosmtplib's
-SMTPProtocol (its reply parser, command-injection guard and TLS upgrade).  The SMTP
+SMTPProtocol (its reply parser, command-injection guard and TLS upgrade), extended to
+keep several commands in flight.  The SMTP
 class above it is not used: its connect() drops the connection on a bad greeting before
 a QUIT can be sent, and its mail()/rcpt() re-parse addresses with email.utils, which
-loses source routes and may rewrite quoted local parts.  aiosmtplib has no PIPELINING,
-so commands go one at a time.
+loses source routes and may rewrite quoted local parts.
 
 What sendmail prints with -v goes to the Dialogue's listener (">>> MAIL From:<a@b>"
 and the reply lines as received); 4xx and 5xx replies also go to the error transcript
@@ -19,11 +19,13 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import AsyncIterator, Callable
 
 from aiosmtplib.errors import SMTPException, SMTPResponseException, SMTPTimeoutError
 from aiosmtplib.esmtp import parse_esmtp_extensions
-from aiosmtplib.protocol import SMTPProtocol
+from aiosmtplib.protocol import (COMMAND_INJECTION_REGEX as COMMAND_INJECTION,
+                                 MAX_RESPONSE_LENGTH, SMTPProtocol)
+from aiosmtplib.response import SMTPResponse
 
 from monomail import sysexits as ex
 from monomail.clib import MAXSHORTSTR, shortenstring
@@ -94,13 +96,60 @@ class Dialogue:
             self.verbose(f"{who}... {text}" if who else text)
 
     def error_reply(self, host: str, command: str | None, reply: Reply) -> None:
-        """A 4xx/5xx reply enters the transcript with the command that caused it."""
+        """A 4xx/5xx reply enters the transcript, after the command sent last unless
+        that is already there (so with PIPELINING the replies to the RCPTs follow the
+        DATA sent after them, as in sendmail's transcripts)."""
         if self._need_intro:
             self.transcript.append(f"... while talking to {host}:")
             self._need_intro = False
         if command is not None:
             self.transcript.append(f">>> {command}")
         self.transcript.extend(f"<<< {line}" for line in reply.shown())
+
+
+class PipeliningProtocol(SMTPProtocol):
+    """aiosmtplib's protocol with several commands in flight (RFC 2920 PIPELINING).
+
+    aiosmtplib parses a reply only when data arrives for a command that waits, and drops
+    whatever arrives while none waits; with commands pipelined, the replies to later
+    ones can arrive together with an earlier one, or before their reader asks.  So every
+    byte is kept, and a reader first takes a reply already in the buffer.  (This uses
+    SMTPProtocol's reply buffer and waiter, as of aiosmtplib 5.x; test_deliver_smtp
+    pipelines against a sink that answers everything at once.)
+    """
+
+    def data_received(self, data: bytes) -> None:
+        if self._response_waiter is None:
+            return
+        self._buffer.extend(data)
+        if len(self._buffer) > MAX_RESPONSE_LENGTH * 64:
+            del self._buffer[:]
+            self._fail(SMTPResponseException(-1, "Response too long"))
+            return
+        self._hand_over()
+
+    async def read_response(self, timeout: float | None = None) -> SMTPResponse:
+        self._response_pending = True
+        self._hand_over()
+        return await super().read_response(timeout=timeout)
+
+    def _hand_over(self) -> None:
+        """Give the waiting reader a complete reply from the buffer, if there is one."""
+        waiter = self._response_waiter
+        if waiter is None or waiter.done() or not self._response_pending:
+            return
+        try:
+            response = self._read_response_from_buffer()
+        except SMTPResponseException as error:
+            self._fail(error)
+            return
+        if response is not None:
+            waiter.set_result(response)
+
+    def _fail(self, error: Exception) -> None:
+        waiter = self._response_waiter
+        if waiter is not None and not waiter.done():
+            self._set_response_exception(waiter, error)
 
 
 class SmtpSession:
@@ -122,7 +171,7 @@ class SmtpSession:
         self.eight_bit_ok = False
         self.tls = False
         self.extensions: dict[str, str] = {}
-        self._last_command: str | None = None
+        self._unlogged: str | None = None  # the last command, until the transcript has it
 
     # ---- state ------------------------------------------------------------------------
 
@@ -148,7 +197,7 @@ class SmtpSession:
     async def command(self, line: str, timeout: str, phase: str) -> Reply:
         """Send one command and read its reply; LinkLost when the link fails."""
         self.dialogue.say(f">>> {line}")
-        self._last_command = line
+        self._unlogged = line
         try:
             response = await self.protocol.execute_command(
                 line.encode("utf-8"), timeout=self.settings.timeout(timeout))
@@ -158,6 +207,24 @@ class SmtpSession:
             raise self._lost(error, phase) from None
         return await self._received(Reply.of(response.code, response.message), line)
 
+    async def pipeline(self, lines: list[str], timeout: str, phase: str) -> AsyncIterator[Reply]:
+        """Send several commands at once and yield their replies in order (PIPELINING).
+        As sendmail's transcript does, errors are quoted after the last command sent."""
+        for line in lines:
+            self.dialogue.say(f">>> {line}")
+        data = b"".join(line.encode("utf-8") + b"\r\n" for line in lines)
+        if COMMAND_INJECTION.search(data.replace(b"\r\n", b"")):
+            raise LinkLost(f"refusing to send {lines!r}: a control character")
+        self.write(data, phase)
+        self._unlogged = lines[-1]
+        for _ in lines:
+            try:
+                response = await self.protocol.read_response(
+                    timeout=self.settings.timeout(timeout))
+            except (SMTPException, OSError) as error:
+                raise self._lost(error, phase) from None
+            yield await self._received(Reply.of(response.code, response.message), lines[-1])
+
     async def read_reply(self, timeout: str, phase: str) -> Reply:
         """The reply to something sent with `write` (the greeting, the message data)."""
         try:
@@ -166,18 +233,19 @@ class SmtpSession:
             raise self._lost(error, phase) from None
         return await self._received(Reply.of(response.code, response.message), None)
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes, phase: str = "client DATA") -> None:
         try:
             self.protocol.write(data)
         except (SMTPException, OSError) as error:
-            raise self._lost(error, "client DATA") from None
+            raise self._lost(error, phase) from None
 
     async def _received(self, reply: Reply, command: str | None) -> Reply:
         """Show a reply, keep errors for the transcript; 421 ends the session (QUIT)."""
         for shown in reply.shown():
             self.dialogue.say(shown)
         if reply.kind == 4 or (reply.kind == 5 and not (command or "").startswith("EHLO")):
-            self.dialogue.error_reply(self.host, command, reply)
+            self.dialogue.error_reply(self.host, self._unlogged, reply)
+            self._unlogged = None
         if reply.code == 421 and command != "QUIT":
             await self.quit()
         return reply
@@ -257,6 +325,7 @@ class SmtpSession:
         """Opportunistic STARTTLS: a refusal leaves the session in clear text, a failed
         handshake loses the connection (sendmail then tries the next host)."""
         self.dialogue.say(">>> STARTTLS")
+        self._unlogged = "STARTTLS dialogue"
         try:
             response = await self.protocol.start_tls(
                 self.settings.tls, server_hostname=self._sni(),  # type: ignore[arg-type]
@@ -303,7 +372,7 @@ async def open_session(mailer: Mailer, host: str, port: int | None, settings: Cl
         raise HostDown(HostStatus(ex.EX_NOHOST, "5.1.2", detail=f"Name server: {host}: {text}"))
     sock, address = await _connect_any(mailer, host, addresses, port or 25, settings, first_try)
     loop = asyncio.get_running_loop()
-    protocol = SMTPProtocol(loop=loop)
+    protocol = PipeliningProtocol(loop=loop)
     await loop.create_connection(lambda: protocol, sock=sock)
     session = SmtpSession(protocol, mailer, host, address, settings, dialogue)
     try:

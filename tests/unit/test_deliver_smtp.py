@@ -177,8 +177,21 @@ async def test_mixed_recipient_verdicts_and_the_bounce_transcript(kit: Kit, port
     bad = report.result_of(report.outcomes[0].recipients[0])
     assert bad is not None and bad.reply == "550 5.1.1 <bad@example.org>... User unknown"
     assert bad.remote_mta == "mx.example.org."
-    assert report.transcript == [
+    assert report.transcript == [  # pipelined: the replies follow the DATA sent last
         "... while talking to mx.example.org.:",
+        ">>> DATA",
+        "<<< 550 5.1.1 <bad@example.org>... User unknown",
+        "550 5.1.1 bad@example.org... User unknown",
+        "<<< 451 4.3.0 try later",
+        "later@example.org... Deferred: 451 4.3.0 try later",
+    ]
+    assert [c.split()[0] for c in sink.commands] == [b"EHLO", b"MAIL", b"RCPT", b"RCPT", b"RCPT",
+                                                    b"DATA"]
+    async with ScriptedSink(Script(extensions=(), rcpt_replies=script.rcpt_replies),
+                            host=MX2, port=port):
+        one_by_one = await kit.send(kit.batch(f"[{MX2}]", ["bad@example.org", "later@example.org"]))
+    assert one_by_one.transcript == [
+        f"... while talking to [{MX2}]:",
         ">>> RCPT To:<bad@example.org>",
         "<<< 550 5.1.1 <bad@example.org>... User unknown",
         "550 5.1.1 bad@example.org... User unknown",

@@ -6,8 +6,7 @@ mail.example.com) where this file, run as a script, starts the loopback DNS serv
 127.0.0.1:53 (resolv.conf points there) and a scripted sink on 127.0.0.2:25, then
 either runs `sendmail -v -odi` or routes and delivers with monomail's router and SMTP
 client, and prints what it saw as JSON.  Both read the same cf, built by sendmail's m4
-from MC below.  The sinks offer no PIPELINING (monomail's client does not pipeline, so
-sendmail's transcript would interleave differently).
+from MC below.
 """
 
 from __future__ import annotations
@@ -48,6 +47,13 @@ SCENARIOS = [
     ({"extensions": ["SIZE 1000"], "rcpt_replies": {"bad": "550 5.1.1 <> unknown",
                                                     "later": "451 4.3.0 try later"}},
      ["good@good.example", "bad@good.example", "later@good.example"]),
+    ({"extensions": ["PIPELINING", "SIZE 1000"],
+      "rcpt_replies": {"bad": "550 5.1.1 <> unknown", "later": "451 4.3.0 try later"}},
+     ["good@good.example", "bad@good.example", "later@good.example"]),
+    ({"extensions": ["PIPELINING"], "rcpt_replies": {"*": "550 5.1.1 nope"}},
+     ["a@good.example", "b@good.example"]),
+    ({"extensions": ["PIPELINING", "DSN"]}, [f"u{i:03}@good.example" for i in range(101)],
+     {"sendmail": ["-N", "failure"], "notify": ["FAILURE"]}),
     ({"extensions": ["SIZE 1000", "ENHANCEDSTATUSCODES", "DSN"]},
      ["a@two.example", "b@nomx.example"]),
     ({"esmtp": False}, ["a@good.example"]),

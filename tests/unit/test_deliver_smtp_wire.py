@@ -3,6 +3,7 @@ and the connection cache's bookkeeping (with a clock the test turns)."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 import pytest
@@ -12,6 +13,7 @@ from monomail import sysexits as ex
 from monomail.deliver.connections import ConnectionCache
 from monomail.deliver.mx import literal_address, order_hosts, split_hosts
 from monomail.deliver.router import Envelope, Recipient
+from monomail.deliver.smtpsession import PipeliningProtocol
 from monomail.deliver.smtpwire import (Reply, data_section, data_verdict, mail_command,
                                        mail_verdict, rcpt_parameters, rcpt_verdict, stat_text)
 
@@ -165,3 +167,38 @@ async def test_the_cache_forgets_idle_used_up_and_closed_connections() -> None:
     await cache.close_all()
     assert idle.retired == 1
     assert not ConnectionCache(0, 60).put(FakeSession("x."))
+
+
+class FakeTransport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[bytes] = []
+        self.closing = False
+
+    def write(self, data: bytes) -> None:  # type: ignore[override]
+        self.written.append(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def close(self) -> None:
+        self.closing = True
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return default
+
+
+async def test_pipelined_replies_are_read_however_they_arrive() -> None:
+    protocol = PipeliningProtocol(loop=asyncio.get_running_loop())
+    protocol.connection_made(FakeTransport())
+    protocol.data_received(b"220 ready\r\n")
+    assert (await protocol.read_response(1)).code == 220
+    protocol.data_received(b"250 2.1.5 a\r\n550 5.1.1 b\r\n250-c\r\n25")
+    protocol.data_received(b"0 d\r\n354")
+    replies = [await protocol.read_response(1) for _ in range(3)]
+    assert [(r.code, r.message) for r in replies] == [(250, "2.1.5 a"), (550, "5.1.1 b"),
+                                                      (250, "c\nd")]
+    protocol.data_received(b" go ahead\r\n")
+    assert (await protocol.read_response(1)).message == "go ahead"
+    with pytest.raises(asyncio.TimeoutError):
+        await protocol.read_response(0.01)
