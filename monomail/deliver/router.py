@@ -83,7 +83,8 @@ class Envelope:
     sender is the envelope sender as received (e_from.q_paddr); sender_local says the
     mailer ruleset 0 chose for it has F=l (F=p adds no route to local senders); null_sender
     marks bounces (MAIL From:<> unless the mailer has F=g); size is SIZE=; body_type,
-    envid, ret and smtputf8 are the MAIL parameters the message arrived with.
+    envid, ret and smtputf8 are the MAIL parameters the message arrived with; tries
+    counts earlier delivery attempts (Timeout.iconnect applies to the first).
     """
 
     sender: str
@@ -96,6 +97,7 @@ class Envelope:
     envid: str | None = None
     ret: str | None = None
     smtputf8: bool = False
+    tries: int = 0
 
 
 @dataclass

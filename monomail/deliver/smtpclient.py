@@ -16,11 +16,13 @@ A server that limits recipients per transaction (452 4.5.3 "too many recipients"
 after accepting some) gets the rest in further transactions on the same connection, as
 Postfix does; sendmail would leave them for the next queue run.
 
-Not done here: PIPELINING (aiosmtplib has none: commands go one at a time), LMTP over
-TCP (F=z: refused as a configuration error), the try_tls/tls_server/tls_rcpt rulesets,
-SMTP AUTH, DELIVERBY, and 8-bit to 7-bit MIME conversion: where sendmail would convert,
-monomail behaves as a sendmail built without MIME8TO7 (EightBitMode=p passes the 8-bit
-message on; m and s, and F=7 mailers, refuse it with 5.6.3).
+With PIPELINING the RCPTs and the DATA go in one write, as sendmail sends them.
+
+Not done here: LMTP over TCP (F=z: refused as a configuration error), the
+try_tls/tls_server/tls_rcpt rulesets, SMTP AUTH, DELIVERBY, and 8-bit to 7-bit MIME
+conversion: where sendmail would convert, monomail behaves as a sendmail built without
+MIME8TO7 (EightBitMode=p passes the 8-bit message on; m and s, and F=7 mailers, refuse
+it with 5.6.3).
 """
 
 from __future__ import annotations
@@ -145,14 +147,21 @@ class _Attempt:
         last = HostStatus(ex.EX_SOFTWARE, detail="deliver: no host name")
         last_host: str | None = None
         good_mx = False
+        aconnect = self.settings.timeout("aconnect")
+        deadline = self.xstart + aconnect if aconnect else None
+        fallback_mx = {h.lower() for h in self.client.mx.hosts.fallback_mx_hosts}
         i = 0
+        out_of_time = False
         while i < len(hosts):
             host, fallback = hosts[i]
             i += 1
+            if out_of_time and not fallback and host.rstrip(".") not in fallback_mx:
+                continue  # Timeout.aconnect: only the fallback hosts are still tried
             session, state = await self._session(host, port, route.failures.get(host))
             if session is None:
                 assert state is not None
                 last, last_host = state, host
+                out_of_time = deadline is not None and self.client.clock() >= deadline
                 good_mx = good_mx or state.rcode == ex.EX_TEMPFAIL
                 if not fallback and self._try_fallback(state.rcode):
                     hosts.insert(i, (self.settings.fallback_smart_host or "", True))
@@ -161,7 +170,12 @@ class _Attempt:
             for r in self.rcpts:
                 if r.state in ("ok", "retry"):
                     r.state = "todo"
-            verdict = await self._transactions(session)
+            try:
+                verdict = await self._transactions(session)
+            except BaseException:  # cancelled, or a bug: the connection is in no known state
+                session.close()
+                self.client.cache.discard(session)
+                raise
             more = i < len(hosts)
             await self._release(session)
             if verdict.rcode == ex.EX_TEMPFAIL and more and verdict.retry_all:
@@ -215,9 +229,10 @@ class _Attempt:
             cache.discard(cached)
         where = f"{host} port {port}" if port else host
         self.dialogue.message(f"Connecting to {where} via {self.mailer.name}...")
+        first = self.envelope.tries == 0
         try:
             return await open_session(self.mailer, host, port, self.settings, self.client.mx,
-                                      self.dialogue), None
+                                      self.dialogue, first_try=first), None
         except TlsFailed as failed:
             if not self.settings.tls_fallback_to_clear:
                 return None, failed.state
@@ -225,7 +240,7 @@ class _Attempt:
             return None, down.state
         try:
             return await open_session(self.mailer, host, port, self.settings, self.client.mx,
-                                      self.dialogue, use_tls=False), None
+                                      self.dialogue, first_try=first, use_tls=False), None
         except HostDown as down:
             return None, down.state
 
@@ -350,7 +365,8 @@ class _Attempt:
         """PIPELINING as sendmail does it: every RCPT and the DATA in one write, then
         the replies in order; DATA's reply decides what follows."""
         todo = self._rcpt_lines(session)
-        replies = session.pipeline([line for _, line in todo] + ["DATA"], "rcpt", "client RCPT")
+        replies = session.pipeline([line for _, line in todo] + ["DATA"],
+                                   ["rcpt"] * len(todo) + ["datainit"], "client RCPT")
         accepted, last = 0, _Verdict(ex.EX_OK, "2.0.0")
         try:
             for r, _line in todo:
@@ -414,7 +430,7 @@ class _Attempt:
         return _Verdict(rcode, status, final.line, detail, rcode == ex.EX_TEMPFAIL)
 
     async def _end_data(self, session: SmtpSession, data: bytes) -> Reply:
-        session.write(data)
+        await session.send_data(data)
         self.dialogue.say(">>> .")
         return await session.read_reply("datafinal", "client DATA status")
 

@@ -146,6 +146,13 @@ class PipeliningProtocol(SMTPProtocol):
         if response is not None:
             waiter.set_result(response)
 
+    async def drain(self, timeout: float | None) -> None:
+        """Wait until the transport has taken what was written (the message data)."""
+        try:
+            await asyncio.wait_for(self._drain_helper(), timeout)
+        except asyncio.TimeoutError:
+            raise SMTPTimeoutError("Timed out writing the message") from None
+
     def _fail(self, error: Exception) -> None:
         waiter = self._response_waiter
         if waiter is not None and not waiter.done():
@@ -155,7 +162,7 @@ class PipeliningProtocol(SMTPProtocol):
 class SmtpSession:
     """An open SMTP connection to one host of one mailer (sendmail's MCI)."""
 
-    def __init__(self, protocol: SMTPProtocol, mailer: Mailer, host: str, address: str,
+    def __init__(self, protocol: PipeliningProtocol, mailer: Mailer, host: str, address: str,
                  settings: ClientSettings, dialogue: Dialogue) -> None:
         self.protocol = protocol
         self.mailer = mailer
@@ -207,9 +214,11 @@ class SmtpSession:
             raise self._lost(error, phase) from None
         return await self._received(Reply.of(response.code, response.message), line)
 
-    async def pipeline(self, lines: list[str], timeout: str, phase: str) -> AsyncIterator[Reply]:
-        """Send several commands at once and yield their replies in order (PIPELINING).
-        As sendmail's transcript does, errors are quoted after the last command sent."""
+    async def pipeline(self, lines: list[str], timeouts: list[str], phase: str
+                       ) -> AsyncIterator[Reply]:
+        """Send several commands at once and yield their replies in order (PIPELINING),
+        each read within its own Timeout.  As sendmail's transcript does, errors are
+        quoted after the last command sent."""
         for line in lines:
             self.dialogue.say(f">>> {line}")
         data = b"".join(line.encode("utf-8") + b"\r\n" for line in lines)
@@ -217,7 +226,7 @@ class SmtpSession:
             raise LinkLost(f"refusing to send {lines!r}: a control character")
         self.write(data, phase)
         self._unlogged = lines[-1]
-        for _ in lines:
+        for timeout in timeouts:
             try:
                 response = await self.protocol.read_response(
                     timeout=self.settings.timeout(timeout))
@@ -238,6 +247,14 @@ class SmtpSession:
             self.protocol.write(data)
         except (SMTPException, OSError) as error:
             raise self._lost(error, phase) from None
+
+    async def send_data(self, data: bytes) -> None:
+        """The message data, sent within Timeout.datablock."""
+        self.write(data)
+        try:
+            await self.protocol.drain(self.settings.timeout("datablock"))
+        except (SMTPException, OSError) as error:
+            raise self._lost(error, "client DATA") from None
 
     async def _received(self, reply: Reply, command: str | None) -> Reply:
         """Show a reply, keep errors for the transcript; 421 ends the session (QUIT)."""
@@ -377,18 +394,24 @@ async def open_session(mailer: Mailer, host: str, port: int | None, settings: Cl
     session = SmtpSession(protocol, mailer, host, address, settings, dialogue)
     try:
         greeting = await session.read_reply("initial", "client greeting")
+    except asyncio.CancelledError:
+        session.close()
+        raise
     except LinkLost as lost:
         raise HostDown(HostStatus(ex.EX_TEMPFAIL, "4.4.2", None,
                                   lost.detail or f"Connection reset by {host}", address)) from None
-    if greeting.kind == 4:
-        await session.abandon(ex.EX_TEMPFAIL, "4.5.0", greeting.line)
-    if greeting.kind != 2:
-        await session.abandon(ex.EX_UNAVAILABLE, "5.5.0", greeting.line)
     try:
+        if greeting.kind == 4:
+            await session.abandon(ex.EX_TEMPFAIL, "4.5.0", greeting.line)
+        if greeting.kind != 2:
+            await session.abandon(ex.EX_UNAVAILABLE, "5.5.0", greeting.line)
         await session.hello(greeting, use_tls)
     except LinkLost as lost:
         raise HostDown(HostStatus(ex.EX_TEMPFAIL, "4.4.2", None,
                                   lost.detail or f"Connection reset by {host}", address)) from None
+    except BaseException:
+        session.close()
+        raise
     return session
 
 

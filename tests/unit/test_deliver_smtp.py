@@ -569,3 +569,18 @@ async def test_a_client_from_the_options_alone_asks_the_name_server_option(
         await client.close()
     assert len(sink.delivered) == 1
     assert report.outcomes[0].result.relay_host == "mx.example.org."
+
+
+async def test_after_timeout_aconnect_only_fallback_hosts_are_tried(
+        make_kit: Callable[..., Kit], port: int) -> None:
+    kit = make_kit(options="O Timeout.aconnect=30s", fallback_mx="nomx.example")
+    ticks = iter([0.0])  # the attempt starts at 0; the first refusal comes at 100 s
+    kit.client.clock = lambda: next(ticks, 100.0)
+    async with ScriptedSink(host=MX2, port=port) as backup, \
+            ScriptedSink(host=MX, port=port) as fallback:
+        report = await kit.send(kit.batch("two.example", ["a@two.example"]))
+    assert backup.connections == 0 and len(fallback.delivered) == 1
+    assert [line for line in kit.lines if "Connecting" in line] == [
+        f"a@two.example... Connecting to dead.example.org. port {port} via esmtp...",
+        f"a@two.example... Connecting to nomx.example port {port} via esmtp..."]
+    assert report.outcomes[0].result.state == "sent"
