@@ -128,16 +128,21 @@ async def drive(program: str, cf: str) -> list[dict]:
                     lines = await run_monomail(cf, rcpts, dsn)
                 else:
                     lines = await run_sendmail(program, cf, rcpts, dsn)
-            seen.append({"lines": comparable(lines), "transactions": [
+            pipelined = "PIPELINING" in script.get("extensions", ["PIPELINING"])
+            seen.append({"lines": comparable(lines, pipelined), "transactions": [
                 [t.mail_from, t.mail_params, t.rcpts, t.accepted] for t in sink.transactions]})
     return seen
 
 
-def comparable(lines: list[str]) -> list[str]:
+def comparable(lines: list[str], pipelined: bool) -> list[str]:
     """The lines both programs must print alike.  Left out: what sendmail says while it
     queues its bounce (the DSN's business, not the client's), and the "Closing
     connection" it prints at exit for a connection already closed after a refused
-    greeting (it flushes its per-process cache, closed slots included)."""
+    greeting (it flushes its per-process cache, closed slots included).  With PIPELINING
+    sendmail reads replies whenever some have arrived while it still writes RCPTs, so
+    from the first RCPT to the data the commands are listed first, then the replies."""
+    if pipelined:
+        lines = _commands_first(lines)
     kept = []
     for i, line in enumerate(lines):
         if line.startswith(("MAILER-DAEMON... ", "postmaster... ")):
@@ -147,6 +152,23 @@ def comparable(lines: list[str]) -> list[str]:
             continue
         kept.append(line)
     return kept
+
+
+def _commands_first(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    block: list[str] = []
+    for line in lines:
+        if line.startswith(">>> RCPT") or block:
+            if line in (">>> .", ">>> RSET", ">>> QUIT") or line.startswith("Closing"):
+                out += [x for x in block if x.startswith(">>> ")]
+                out += [x for x in block if not x.startswith(">>> ")]
+                block = []
+            else:
+                block.append(line)
+                continue
+        out.append(line)
+    return out + [x for x in block if x.startswith(">>> ")] + [
+        x for x in block if not x.startswith(">>> ")]
 
 
 # ---- the test ------------------------------------------------------------------------------
