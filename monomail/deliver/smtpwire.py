@@ -14,7 +14,7 @@ from monomail import sysexits as ex
 from monomail.dsn.causes import smtp_to_dsn
 from monomail.dsn.status import is_enhanced
 
-from .result import exit_text
+from .outcome import delivered, stat_text as outcome_text
 from .router import Envelope, Recipient
 
 LINE_BREAK = re.compile(rb"\r\n|\r|\n")
@@ -141,14 +141,10 @@ def data_verdict(reply: Reply, enhanced_ok: bool) -> tuple[int, str]:
 
 def stat_text(rcode: int, detail: str | None = None) -> str:
     """giveresponse's message: "Sent (detail)", "Deferred: detail", "Host unknown
-    (detail)" or the sysexits text."""
+    (detail)" or the sysexits words (the agents' texts, from deliver/outcome)."""
     if rcode == ex.EX_OK:
-        return f"Sent ({detail})" if detail else "Sent"
-    if rcode == ex.EX_TEMPFAIL:
-        return f"Deferred: {detail}" if detail else "Deferred"
-    if rcode == ex.EX_NOHOST and detail:
-        return f"Host unknown ({detail})"
-    return exit_text(rcode)
+        return delivered(detail or "").text
+    return outcome_text(rcode, detail or "")
 
 
 def mail_command(sender: str, params: list[str]) -> str:
