@@ -35,6 +35,7 @@ from monomail.rewrite.remotename import remotename
 from monomail.rewrite.rscheck import RSF_COUNT, RSF_RMCOMM, rscheck
 from monomail.rewrite.tokens import MACROEXPAND
 
+from .argv import clean_user
 from .result import DeliveryReport, DeliveryResult, Decision, default_status, exit_text
 
 TOBUFSIZE = 4096   # sendmail's limit on the address list of a program mailer (SM_ARG_MAX)
@@ -206,7 +207,7 @@ def plan(rw: Rewriter, env: RewriteEnv, envelope: Envelope, recipients: Iterable
         signature = host_signature(m, host, signatures)
         key = (m.name, signature)
         batch = open_batches.get(key)
-        user = _user_for(m, r.user)
+        user = clean_user(m, r.user)
         if batch is None or not _room(batch, m, r):
             batch = Batch(m, host, signature, rpath or "", order)
             order += 1
@@ -263,21 +264,6 @@ def _status_of(message: str | None, rcode: int) -> str:
         if is_enhanced(word):
             return word
     return default_status(rcode)
-
-
-def _user_for(m: Mailer, user: str) -> str:
-    """F=s strips quotes, F=B leading backslashes; prog drops the '|'."""
-    if m.has("s"):
-        user = stripquotes(user)
-    if m.has("B") and user.startswith("\\"):
-        i = 0
-        while user[i:i + 1] == "\\" and (user[i + 1:i + 2] == "\\" or
-                                         user[i + 1:i + 2].isalnum()):
-            i += 1
-        user = user[i:]
-    if m.name == "prog" and user.startswith("|"):
-        user = user[1:]
-    return user
 
 
 def _room(batch: Batch, m: Mailer, r: Recipient) -> bool:
