@@ -47,7 +47,9 @@ class Script:
     rcpt_replies maps a recipient's local part (or a prefix ending in '*') to a reply;
     max_rcpts makes RCPT beyond that count 452 4.5.3; drop_at and stall_at name the
     command ("CONNECT" for the greeting, "EHLO", "MAIL", "RCPT", "DATA", "." for the
-    end of data, "RSET") at which the sink hangs up or stops answering.
+    end of data, "RSET") at which the sink hangs up or stops answering.  With lmtp the
+    sink wants LHLO and answers the data once per accepted recipient, data_replies
+    choosing the reply by local part as rcpt_replies does.
     """
 
     name: str = "sink.example.net"
@@ -63,16 +65,20 @@ class Script:
     drop_at: str | None = None
     stall_at: str | None = None
     tls: ssl.SSLContext | None = None
+    lmtp: bool = False
+    data_replies: dict[str, str] = field(default_factory=dict)
 
 
 class ScriptedSink:
     """An SMTP server on 127.0.0.x following a Script; use `async with`."""
 
     def __init__(self, script: Script | None = None, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+                 port: int = 0, path: str | None = None) -> None:
+        """On host:port, or on a socket in the file system at `path`."""
         self.script = script or Script()
         self.host = host
         self.port = port
+        self.path = path
         self.transactions: list[Transaction] = []
         self.commands: list[bytes] = []
         self.connections = 0
@@ -83,6 +89,10 @@ class ScriptedSink:
         self._tasks: set[asyncio.Task] = set()
 
     async def __aenter__(self) -> "ScriptedSink":
+        if self.path is not None:
+            self._server = await asyncio.start_unix_server(self._session, self.path,
+                                                           limit=1 << 26)
+            return self
         self._server = await asyncio.start_server(self._session, self.host, self.port,
                                                   limit=1 << 26)
         self.port = self._server.sockets[0].getsockname()[1]
@@ -146,6 +156,11 @@ class ScriptedSink:
             text = line.rstrip(b"\r\n").decode("utf-8", "surrogateescape")
             verb, _, arg = text.partition(" ")
             verb = verb.upper()
+            verb = "EHLO" if verb == "LHLO" and self.script.lmtp else verb
+            if verb in ("EHLO", "HELO") and self.script.lmtp and not text.upper().startswith("LHLO"):
+                writer.write(b"500 5.5.1 LMTP wants LHLO\r\n")
+                await writer.drain()
+                continue
             phase = verb if verb in ("EHLO", "HELO", "MAIL", "RCPT", "DATA", "RSET") else ""
             if phase and await self._interrupt("EHLO" if phase == "HELO" else phase, writer):
                 return
@@ -219,11 +234,16 @@ class ScriptedSink:
         writer.write(self._fmt(reply))
 
     def _rcpt_reply(self, address: str) -> str:
-        local = address.split("@", 1)[0]
-        for pattern, reply in self.script.rcpt_replies.items():
-            if local == pattern or (pattern.endswith("*") and local.startswith(pattern[:-1])):
-                return reply.replace("<>", f"<{address}>")
-        return "250 2.1.5 Ok"
+        reply = _by_local_part(self.script.rcpt_replies, address)
+        return reply.replace("<>", f"<{address}>") if reply else "250 2.1.5 Ok"
+
+    async def serve_stdio(self) -> None:
+        """Talk on standard input and output (a socket shared by both), as a mailer
+        program that speaks SMTP or LMTP does."""
+        import os
+        import socket
+        reader, writer = await asyncio.open_connection(sock=socket.socket(fileno=os.dup(0)))
+        await self._session(reader, writer)
 
     async def _data(self, current: Transaction | None, reader: asyncio.StreamReader,
                     writer: asyncio.StreamWriter) -> bool:
@@ -243,8 +263,21 @@ class ScriptedSink:
         lines = current.raw_data.split(b"\r\n")
         current.data = b"\r\n".join(line[1:] if line.startswith(b".") else line
                                     for line in lines)
-        writer.write(self._fmt(self.script.final_reply))
+        if not self.script.lmtp:
+            writer.write(self._fmt(self.script.final_reply))
+            return True
+        for address in current.accepted:
+            reply = _by_local_part(self.script.data_replies, address) or self.script.final_reply
+            writer.write(self._fmt(reply.replace("<>", f"<{address}>")))
         return True
+
+
+def _by_local_part(replies: dict[str, str], address: str) -> str | None:
+    local = address.split("@", 1)[0]
+    for pattern, reply in replies.items():
+        if local == pattern or (pattern.endswith("*") and local.startswith(pattern[:-1])):
+            return reply
+    return None
 
 
 def _path(arg: str, keyword: str) -> tuple[str, list[str]]:
@@ -312,3 +345,20 @@ def loopback_port(*hosts: str) -> int:
         if free:
             return port
     raise RuntimeError(f"no port free on all of {hosts}")
+
+
+if __name__ == "__main__":
+    # A mailer program for tests: `sinks.py RECORD [lmtp]` speaks SMTP (or LMTP) on its
+    # standard input and output and writes the transactions it took to RECORD as JSON.
+    import json
+    import sys
+
+    async def _main() -> None:
+        sink = ScriptedSink(Script(lmtp=sys.argv[2:] == ["lmtp"],
+                                   data_replies={"later": "452 4.2.2 <> mailbox full"}))
+        await sink.serve_stdio()
+        with open(sys.argv[1], "w") as record:
+            json.dump([[t.mail_from, t.accepted, (t.data or b"").decode()]
+                       for t in sink.transactions], record)
+
+    asyncio.run(_main())

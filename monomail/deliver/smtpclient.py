@@ -16,10 +16,12 @@ A server that limits recipients per transaction (452 4.5.3 "too many recipients"
 after accepting some) gets the rest in further transactions on the same connection, as
 Postfix does; sendmail would leave them for the next queue run.
 
-With PIPELINING the RCPTs and the DATA go in one write, as sendmail sends them.
+With PIPELINING the RCPTs and the DATA go in one write, as sendmail sends them.  With
+F=z the mailer speaks LMTP (LHLO, then one reply per recipient after the data), over
+TCP, over a socket in the file system (`A=FILE /path`), or as a program without $u in A=
+that talks on its standard input and output (as FEATURE(local_lmtp) sets up mail.local).
 
-Not done here: LMTP over TCP (F=z: refused as a configuration error), the
-try_tls/tls_server/tls_rcpt rulesets, SMTP AUTH, DELIVERBY, and 8-bit to 7-bit MIME
+Not done here: the try_tls/tls_server/tls_rcpt rulesets, SMTP AUTH, DELIVERBY, and 8-bit to 7-bit MIME
 conversion: where sendmail would convert, monomail behaves as a sendmail built without
 MIME8TO7 (EightBitMode=p passes the 8-bit message on; m and s, and F=7 mailers, refuse
 it with 5.6.3).
@@ -27,9 +29,10 @@ it with 5.6.3).
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Mapping
 
 from monomail import sysexits as ex
 from monomail.config.macros import expand
@@ -43,8 +46,12 @@ from .connections import ConnectionCache
 from .mx import HostFailure, MxResolver, order_hosts
 from .result import DeliveryReport, DeliveryResult, Decision, default_status
 from .router import Batch, Envelope, Recipient
-from .smtpsession import (DNS_ERRORS, Dialogue, HostDown, HostStatus, LinkLost, SmtpSession,
-                          TlsFailed, open_session)
+from .job import AgentSettings
+from .outcome import Outcome
+from .program import identity_for
+from .smtpsession import (DNS_ERRORS, Dialogue, HostDown, HostStatus, LinkLost, Program,
+                          SmtpSession, TlsFailed, open_program_session, open_session,
+                          open_socket_session)
 from .smtpsettings import ClientSettings, mailer_port
 from .smtpwire import (Reply, data_section, data_verdict, dsn_mail_parameters, mail_command,
                        mail_verdict, needs_smtputf8, rcpt_command, rcpt_parameters,
@@ -81,11 +88,17 @@ class SmtpClient:
 
     def __init__(self, settings: ClientSettings, mx: MxResolver,
                  cache: ConnectionCache | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 agents: AgentSettings | None = None,
+                 macros: Mapping[int, str] | None = None) -> None:
+        """agents and macros serve mailer programs that speak SMTP or LMTP on a pipe: who
+        they run as and what their A= words expand to besides $h and $g."""
         self.settings = settings
         self.mx = mx
         self.cache = cache if cache is not None else ConnectionCache(0, 0)
         self.clock = clock
+        self.agents = agents or AgentSettings()
+        self.macros = dict(macros or {})
 
     @classmethod
     def from_config(cls, config: Config, hosts: HostLookup | None = None) -> "SmtpClient":
@@ -99,7 +112,8 @@ class SmtpClient:
         domain = config.macros.get(ord("m"))
         cache = ConnectionCache(int(opts.get("ConnectionCacheSize") or 0),  # type: ignore[arg-type]
                                 float(opts.get("ConnectionCacheTimeout") or 0))  # type: ignore[arg-type]
-        return cls(settings, MxResolver(hosts, settings.is_local, domain), cache)
+        return cls(settings, MxResolver(hosts, settings.is_local, domain), cache,
+                   agents=AgentSettings.from_config(config), macros=config.macros)
 
     async def close(self) -> None:
         """QUIT the cached connections and stop the lookup threads."""
@@ -134,11 +148,8 @@ class _Attempt:
     # ---- the walk over the hosts --------------------------------------------------------
 
     async def run(self) -> DeliveryReport:
-        if self.mailer.has("z"):
-            self._finish(_Verdict(ex.EX_CONFIG, "5.3.5", message=(
-                f"554 5.3.5 mailer {self.mailer.name}: LMTP over TCP (F=z) is not "
-                "implemented by monomail")), None, None, None)
-            return self.report
+        if self.mailer.path != "[IPC]" or self.mailer.argv[:1] == ("FILE",):
+            return await self._run_local()
         host_expr, port = self._destination()
         route = await self.client.mx.route(self.mailer, host_expr)
         cache = self.client.cache
@@ -195,14 +206,62 @@ class _Attempt:
                      last_host, last.address, None)
         return self.report
 
+    async def _run_local(self) -> DeliveryReport:
+        """A mailer on this machine: `A=FILE /socket` of an [IPC] mailer, or a program
+        without $u in A=; one endpoint, no MX, no cache (sendmail's LPC and pipes)."""
+        m = self.mailer
+        try:
+            if m.path == "[IPC]":
+                path = self._expand(m.argv[1])
+                self.dialogue.message(f"Connecting to {path} via {m.name}...")
+                session = await open_socket_session(m, path, self.settings, self.dialogue)
+            else:
+                host = self.batch.host
+                self.dialogue.message(f"Connecting to {host} via {m.name}..." if host
+                                      else f"Connecting to {m.name}...")
+                session = await open_program_session(m, self._program(), self.settings,
+                                                     self.dialogue)
+        except HostDown as down:
+            state = down.state
+            status = state.status or default_status(state.rcode)
+            if state.rcode == ex.EX_TEMPFAIL:
+                verdict = _Verdict(state.rcode, status, state.reply, state.detail)
+            else:  # sendmail shows its reason (Cannot exec ...) in the transcript only
+                verdict = _Verdict(state.rcode, status, state.reply, message=state.detail)
+            self._finish(verdict, None, None, None)
+            return self.report
+        try:
+            verdict = await self._transactions(session)
+            self._finish(verdict, session.host, session.address, session)
+        finally:
+            await session.quit()
+        return self.report
+
+    def _program(self) -> Program:
+        """The mailer's program as openmailer starts it: A= with its macros expanded, the
+        agents' environment and identity, the first D= directory that exists."""
+        m, agents = self.mailer, self.client.agents
+        identity = identity_for(m, None, None, agents)
+        if isinstance(identity, Outcome):
+            raise HostDown(HostStatus(identity.exit, identity.dsn, detail=identity.transcript))
+        folders = [self._expand(d) for d in (m.execdir or "").split(":") if d]
+        cwd = next((d for d in folders if os.path.isdir(d)), None)
+        return Program([self._expand(a) for a in m.argv], dict(agents.environment), cwd,
+                       identity)
+
+    def _expand(self, word: str) -> str:
+        """A mailer word with $h, $g and the cf's macros."""
+        def value(mid: int) -> str | None:
+            if mid == ord("h"):
+                return self.batch.host
+            if mid == ord("g"):
+                return self.batch.sender
+            return self.client.macros.get(mid)
+        return expand(word, value, self.dialogue.log.append)
+
     def _destination(self) -> tuple[str, int | None]:
         """$h expanded into the mailer's `A=TCP $h port`: the host and the port."""
-        argv = self.mailer.argv
-
-        def value(mid: int) -> str | None:
-            return self.batch.host if mid == ord("h") else None
-
-        words = [expand(a, value, self.dialogue.log.append) for a in argv[1:3]]
+        words = [self._expand(a) for a in self.mailer.argv[1:3]]
         port = mailer_port(words[1] if len(words) > 1 else None, self.dialogue.log.append)
         return words[0], port
 
@@ -296,7 +355,7 @@ class _Attempt:
             reply = await session.command("DATA", "datainit", "client DATA 354")
         except LinkLost as lost:
             return _Verdict(ex.EX_TEMPFAIL, "4.4.2", None, lost.detail, True)
-        return await self._data(session, reply)
+        return await self._data(session, reply, accepted)
 
     def _mail_arguments(self, session: SmtpSession) -> str | _Verdict:
         """The MAIL command for this session, or why the message cannot go to it."""
@@ -348,9 +407,10 @@ class _Attempt:
                 todo.append((r, rcpt_command(r.user, params)))
         return todo
 
-    async def _recipients(self, session: SmtpSession) -> tuple[int, _Verdict]:
-        """RCPT for every recipient not yet decided; (number accepted, last verdict)."""
-        accepted, last = 0, _Verdict(ex.EX_OK, "2.0.0")
+    async def _recipients(self, session: SmtpSession) -> tuple[list[_Rcpt], _Verdict]:
+        """RCPT for every recipient not yet decided; (those accepted, last verdict)."""
+        accepted: list[_Rcpt] = []
+        last = _Verdict(ex.EX_OK, "2.0.0")
         for r, line in self._rcpt_lines(session):
             try:
                 reply = await session.command(line, "rcpt", "client RCPT")
@@ -358,7 +418,7 @@ class _Attempt:
                 last = _Verdict(ex.EX_TEMPFAIL, "4.4.2", lost.reply, lost.detail, True)
                 self._decide([r], last, session, state="retry")
                 continue
-            accepted, last = self._rcpt_reply(r, reply, accepted, last, session)
+            last = self._rcpt_reply(r, reply, accepted, last, session)
         return accepted, last
 
     async def _pipelined(self, session: SmtpSession) -> _Verdict:
@@ -367,11 +427,11 @@ class _Attempt:
         todo = self._rcpt_lines(session)
         replies = session.pipeline([line for _, line in todo] + ["DATA"],
                                    ["rcpt"] * len(todo) + ["datainit"], "client RCPT")
-        accepted, last = 0, _Verdict(ex.EX_OK, "2.0.0")
+        accepted: list[_Rcpt] = []
+        last = _Verdict(ex.EX_OK, "2.0.0")
         try:
             for r, _line in todo:
-                accepted, last = self._rcpt_reply(r, await anext(replies), accepted, last,
-                                                  session)
+                last = self._rcpt_reply(r, await anext(replies), accepted, last, session)
             reply = await anext(replies)
         except LinkLost as lost:
             last = _Verdict(ex.EX_TEMPFAIL, "4.4.2", lost.reply, lost.detail, True)
@@ -380,24 +440,26 @@ class _Attempt:
                 self._decide(unanswered, last, session, state="retry")
             return last
         if accepted:
-            return await self._data(session, reply)
+            return await self._data(session, reply, accepted)
         if reply.kind == 3:  # a server that took DATA without recipients gets an empty one
             await _quietly(self._end_data(session, b".\r\n"))
         elif session.is_open:
             await _quietly(session.command("RSET", "rset", "client RSET"))
         return last
 
-    def _rcpt_reply(self, r: _Rcpt, reply: Reply, accepted: int, last: _Verdict,
-                    session: SmtpSession) -> tuple[int, _Verdict]:
-        """smtprcptstat: accepted, over the server's limit, or refused."""
+    def _rcpt_reply(self, r: _Rcpt, reply: Reply, accepted: list[_Rcpt], last: _Verdict,
+                    session: SmtpSession) -> _Verdict:
+        """smtprcptstat: accepted (added to `accepted`), over the server's limit, or refused;
+        the transaction's verdict so far."""
         r.reply = reply
         rcode, _status = rcpt_verdict(reply, session.enhanced_codes)
         if rcode == ex.EX_OK:
-            return accepted + 1, last
+            accepted.append(r)
+            return last
         if accepted and _over_limit(reply):
             r.state = "split"
-            return accepted, last
-        return accepted, self._refused(r, reply, session)
+            return last
+        return self._refused(r, reply, session)
 
     def _refused(self, r: _Rcpt, reply: Reply, session: SmtpSession) -> _Verdict:
         rcode, status = rcpt_verdict(reply, session.enhanced_codes)
@@ -408,8 +470,9 @@ class _Attempt:
         self._decide([r], verdict, session, state="retry" if temporary else "done")
         return verdict
 
-    async def _data(self, session: SmtpSession, reply: Reply) -> _Verdict:
-        """smtpdata after the reply to DATA: the message, the final reply."""
+    async def _data(self, session: SmtpSession, reply: Reply, accepted: list[_Rcpt]) -> _Verdict:
+        """smtpdata after the reply to DATA: the message, the final reply (with LMTP one
+        per accepted recipient)."""
         enhanced = session.enhanced_codes
         try:
             if reply.kind == 4:
@@ -420,6 +483,10 @@ class _Attempt:
                 await _quietly(session.command("RSET", "rset", "client RSET"))
                 rcode = ex.EX_UNAVAILABLE if reply.kind == 5 else ex.EX_PROTOCOL
                 return _Verdict(rcode, data_verdict(reply, enhanced)[1], reply.line)
+            if session.lmtp:
+                await session.send_data(self._wire())
+                self.dialogue.say(">>> .")
+                return await self._lmtp_statuses(session, accepted)
             final = await self._end_data(session, self._wire())
         except LinkLost as lost:
             return _Verdict(ex.EX_TEMPFAIL, "4.4.2", None, lost.detail, True)
@@ -428,6 +495,30 @@ class _Attempt:
             return _Verdict(rcode, status, None, final.text_after_codes(enhanced))
         detail = final.line if rcode == ex.EX_TEMPFAIL else None
         return _Verdict(rcode, status, final.line, detail, rcode == ex.EX_TEMPFAIL)
+
+    async def _lmtp_statuses(self, session: SmtpSession, accepted: list[_Rcpt]) -> _Verdict:
+        """LMTP's replies after the data, one per accepted recipient (smtpgetstat): each
+        failure gets its own verdict, the deliveries one together."""
+        enhanced = session.enhanced_codes
+        sent: list[_Rcpt] = []
+        ok = _Verdict(ex.EX_OK, "2.0.0")
+        for index, r in enumerate(accepted):
+            try:
+                reply = await session.read_reply("datafinal", "client DATA status")
+            except LinkLost as lost:
+                self._decide(accepted[index:], _Verdict(ex.EX_TEMPFAIL, "4.4.2", None,
+                                                        lost.detail), session)
+                break
+            rcode, status = data_verdict(reply, enhanced)
+            if rcode == ex.EX_OK:
+                sent.append(r)
+                ok = _Verdict(rcode, status, None, reply.text_after_codes(enhanced))
+                continue
+            detail = reply.line if rcode == ex.EX_TEMPFAIL else None
+            self._decide([r], _Verdict(rcode, status, reply.line, detail), session)
+        if sent:
+            self._decide(sent, ok, session)
+        return ok
 
     async def _end_data(self, session: SmtpSession, data: bytes) -> Reply:
         await session.send_data(data)

@@ -15,6 +15,8 @@ that a bounce quotes ("... while talking to host:", ">>> command", "<<< reply").
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
 import ssl
 import time
@@ -33,6 +35,7 @@ from monomail.config.model import Mailer
 from monomail.maps.resolver import NO_DATA, NO_RECOVERY, TRY_AGAIN
 
 from .mx import MxResolver
+from .program import Identity
 from .smtpsettings import ClientSettings
 from .smtpwire import Reply
 
@@ -162,9 +165,12 @@ class PipeliningProtocol(SMTPProtocol):
 class SmtpSession:
     """An open SMTP connection to one host of one mailer (sendmail's MCI)."""
 
-    def __init__(self, protocol: PipeliningProtocol, mailer: Mailer, host: str, address: str,
-                 settings: ClientSettings, dialogue: Dialogue) -> None:
+    def __init__(self, protocol: PipeliningProtocol, mailer: Mailer, host: str,
+                 address: str | None, settings: ClientSettings, dialogue: Dialogue,
+                 process: asyncio.subprocess.Process | None = None) -> None:
         self.protocol = protocol
+        self.process = process
+        self.lmtp = mailer.has("z")
         self.mailer = mailer
         self.host = host
         self.address = address
@@ -281,6 +287,20 @@ class SmtpSession:
         transport = self.protocol.transport
         if transport is not None:
             transport.close()
+        if self.process is not None and self.process.returncode is None:
+            asyncio.get_running_loop().create_task(self._reap(self.process))
+            self.process = None
+
+    async def _reap(self, process: asyncio.subprocess.Process) -> None:
+        """endmailer: wait for a mailer program (W=, else a minute), then kill its group."""
+        try:
+            await asyncio.wait_for(process.wait(), self.mailer.wait or 60)
+        except asyncio.TimeoutError:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+            await process.wait()
 
     async def quit(self) -> None:
         """smtpquit: QUIT (errors ignored) and close."""
@@ -311,7 +331,8 @@ class SmtpSession:
 
     async def hello(self, greeting: Reply, use_tls: bool = True) -> None:
         """smtpinit after the greeting: EHLO (or HELO), the loop check, STARTTLS."""
-        self.esmtp = self.mailer.has("a") or any("ESMTP" in t for t in greeting.lines)
+        self.esmtp = (self.mailer.has("a") or self.mailer.has("z")
+                      or any("ESMTP" in t for t in greeting.lines))
         self.eight_bit_ok = any("8BIT-OK" in t for t in greeting.lines)
         await self._introduce()
         if use_tls and self.settings.tls is not None and self.offers("starttls"):
@@ -320,8 +341,10 @@ class SmtpSession:
     async def _introduce(self) -> None:
         while True:
             verb = "EHLO" if self.esmtp and not self.mailer.has("2") else "HELO"
-            reply = await self.command(f"{verb} {self.settings.helo_name}", "helo",
-                                       f"client {verb}")
+            if self.lmtp:
+                verb = "LHLO"
+            reply = await self.command(f"{verb} {self.settings.helo_name}",
+                                       "lhlo" if self.lmtp else "helo", f"client {verb}")
             if reply.kind == 5 and verb == "EHLO":
                 self.esmtp = False
                 continue
@@ -331,9 +354,10 @@ class SmtpSession:
                 await self.abandon(ex.EX_TEMPFAIL, "4.5.0", reply.line)
             break
         self.extensions = parse_esmtp_extensions(
-            "\n".join(reply.lines))[0] if verb == "EHLO" else {}
+            "\n".join(reply.lines))[0] if verb != "HELO" else {}
         name = reply.lines[0].split(" ", 1)[0]
-        if not self.mailer.has("k") and name.lower() == self.settings.my_hostname.lower():
+        if (not self.mailer.has("k") and not self.lmtp
+                and name.lower() == self.settings.my_hostname.lower()):
             self.dialogue.transcript.append(
                 f"553 5.3.5 {self.host} config error: mail loops back to me (MX problem?)")
             await self.abandon(ex.EX_CONFIG, "5.3.5", "553 5.3.5 system config error")
@@ -388,10 +412,70 @@ async def open_session(mailer: Mailer, host: str, port: int | None, settings: Cl
         text = DNS_ERRORS.get(herrno, "host not found")
         raise HostDown(HostStatus(ex.EX_NOHOST, "5.1.2", detail=f"Name server: {host}: {text}"))
     sock, address = await _connect_any(mailer, host, addresses, port or 25, settings, first_try)
+    return await start_session(sock, mailer, host, address, settings, dialogue, use_tls)
+
+
+async def open_socket_session(mailer: Mailer, path: str, settings: ClientSettings,
+                              dialogue: Dialogue) -> SmtpSession:
+    """makeconnection_ds: `A=FILE /path` of an [IPC] mailer, a socket in the file system
+    (an LMTP server's, usually); sendmail calls that host "localhost"."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    try:
+        await asyncio.get_running_loop().sock_connect(sock, path)
+    except OSError as error:
+        sock.close()
+        raise HostDown(HostStatus(ex.EX_TEMPFAIL, "4.4.1", detail=_errno_text(error, path)))
+    except BaseException:
+        sock.close()
+        raise
+    return await start_session(sock, mailer, "localhost", None, settings, dialogue)
+
+
+async def open_program_session(mailer: Mailer, program: "Program", settings: ClientSettings,
+                               dialogue: Dialogue) -> SmtpSession:
+    """A mailer program without $u in A= speaks SMTP (or with F=z LMTP) on its standard
+    input and output, as sendmail's openmailer sets it up for a "clever" mailer."""
+    ours, theirs = socket.socketpair()
+    ident = program.identity
+    extra = {} if ident is None else {"user": ident.uid, "group": ident.gid,
+                                      "extra_groups": list(ident.groups)}
+    try:
+        process = await asyncio.create_subprocess_exec(
+            program.argv[0], *program.argv[1:], executable=mailer.path, stdin=theirs,
+            stdout=theirs, stderr=theirs, env=program.env, cwd=program.cwd,
+            start_new_session=True, **extra)
+    except OSError as error:
+        ours.close()
+        rcode = ex.EX_OSERR if mailer.has("l") else ex.EX_UNAVAILABLE
+        raise HostDown(HostStatus(rcode, detail=f"Cannot exec {mailer.path}: "
+                                  f"{os.strerror(error.errno or 0)}")) from None
+    finally:
+        theirs.close()
+    ours.setblocking(False)
+    return await start_session(ours, mailer, mailer.name, None, settings, dialogue,
+                               process=process)
+
+
+@dataclass(frozen=True)
+class Program:
+    """How to start a mailer program: its argv (macros expanded), environment, working
+    directory and identity (from the agents' rules in program.py)."""
+
+    argv: list[str]
+    env: dict[str, str]
+    cwd: str | None = None
+    identity: Identity | None = None
+
+
+async def start_session(sock: socket.socket, mailer: Mailer, host: str, address: str | None,
+                        settings: ClientSettings, dialogue: Dialogue, use_tls: bool = True,
+                        process: asyncio.subprocess.Process | None = None) -> SmtpSession:
+    """smtpinit on a connected socket: the greeting, EHLO/HELO/LHLO, STARTTLS."""
     loop = asyncio.get_running_loop()
     protocol = PipeliningProtocol(loop=loop)
     await loop.create_connection(lambda: protocol, sock=sock)
-    session = SmtpSession(protocol, mailer, host, address, settings, dialogue)
+    session = SmtpSession(protocol, mailer, host, address, settings, dialogue, process)
     try:
         greeting = await session.read_reply("initial", "client greeting")
     except asyncio.CancelledError:

@@ -1,7 +1,7 @@
 """The options the SMTP client acts on, read once from a Config.
 
-Timeout.* (initial, helo, mail, rcpt, datainit, datablock, datafinal, rset, quit, misc,
-starttls, connect, iconnect, aconnect), HeloName, EightBitMode, SmtpUTF8,
+Timeout.* (initial, helo, lhlo, mail, rcpt, datainit, datablock, datafinal, rset, quit,
+misc, starttls, connect, iconnect, aconnect), HeloName, EightBitMode, SmtpUTF8,
 FallbackSmartHost, DialDelay, ConnectOnlyTo, ClientPortOptions (Addr= and Port= of the
 local end), the STARTTLS client files (ClientCertFile, ClientKeyFile, CACertFile,
 CACertPath, CipherList) and TLSFallbacktoClear.  ConnectionCacheSize/Timeout size the
@@ -21,8 +21,8 @@ from monomail.config.model import Config
 from monomail.config.option_values import ConnectOnlyTo
 from monomail.rewrite.addrutil import lower
 
-TIMEOUTS = ("initial", "helo", "mail", "rcpt", "datainit", "datablock", "datafinal", "rset",
-            "quit", "misc", "starttls", "connect", "iconnect", "aconnect")
+TIMEOUTS = ("initial", "helo", "lhlo", "mail", "rcpt", "datainit", "datablock", "datafinal",
+            "rset", "quit", "misc", "starttls", "connect", "iconnect", "aconnect")
 
 
 class SettingsError(ValueError):
