@@ -1,4 +1,4 @@
-"""Delivering one batch over SMTP: sendmail's deliver() for [IPC] mailers.
+"""Delivering one batch over SMTP or LMTP: sendmail's deliver() for "clever" mailers.
 
 The batch's host becomes a host signature (mx.py); its hosts are tried in order, a cached
 connection first among equals (connections.py), until one takes the message.  On a
@@ -21,10 +21,10 @@ F=z the mailer speaks LMTP (LHLO, then one reply per recipient after the data), 
 TCP, over a socket in the file system (`A=FILE /path`), or as a program without $u in A=
 that talks on its standard input and output (as FEATURE(local_lmtp) sets up mail.local).
 
-Not done here: the try_tls/tls_server/tls_rcpt rulesets, SMTP AUTH, DELIVERBY, and 8-bit to 7-bit MIME
-conversion: where sendmail would convert, monomail behaves as a sendmail built without
-MIME8TO7 (EightBitMode=p passes the 8-bit message on; m and s, and F=7 mailers, refuse
-it with 5.6.3).
+Not done here: the try_tls/tls_server/tls_rcpt rulesets, SMTP AUTH, DELIVERBY, and
+8-bit to 7-bit MIME conversion: where sendmail would convert, monomail behaves as a
+sendmail built without MIME8TO7 (EightBitMode=p passes the 8-bit message on; m and s,
+and F=7 mailers, refuse it with 5.6.3).
 """
 
 from __future__ import annotations
@@ -37,18 +37,18 @@ from typing import Callable, Mapping
 from monomail import sysexits as ex
 from monomail.config.macros import expand
 from monomail.config.model import Config
-from monomail.maps.hostlookup import HostLookup
-from monomail.rewrite.env import RewriteEnv
 from monomail.dsn.causes import Cause, sysexit_cause
+from monomail.maps.hostlookup import HostLookup
 from monomail.maps.resolver import HOST_NOT_FOUND, TRY_AGAIN
+from monomail.rewrite.env import RewriteEnv
 
 from .connections import ConnectionCache
-from .mx import HostFailure, MxResolver, order_hosts
-from .result import DeliveryReport, DeliveryResult, Decision, default_status
-from .router import Batch, Envelope, Recipient
 from .job import AgentSettings
+from .mx import HostFailure, MxResolver, order_hosts
 from .outcome import Outcome
 from .program import identity_for
+from .result import DeliveryReport, DeliveryResult, Decision, default_status
+from .router import Batch, Envelope, Recipient
 from .smtpsession import (DNS_ERRORS, Dialogue, HostDown, HostStatus, LinkLost, Program,
                           SmtpSession, TlsFailed, open_program_session, open_session,
                           open_socket_session)
@@ -56,7 +56,6 @@ from .smtpsettings import ClientSettings, mailer_port
 from .smtpwire import (Reply, data_section, data_verdict, dsn_mail_parameters, mail_command,
                        mail_verdict, needs_smtputf8, rcpt_command, rcpt_parameters,
                        rcpt_verdict, stat_text)
-
 
 @dataclass
 class _Rcpt:
@@ -110,7 +109,7 @@ class SmtpClient:
             hosts = RewriteEnv(config, lambda _line: None).hosts
         opts = config.options
         domain = config.macros.get(ord("m"))
-        cache = ConnectionCache(int(opts.get("ConnectionCacheSize") or 0),  # type: ignore[arg-type]
+        cache = ConnectionCache(int(opts.get("ConnectionCacheSize") or 0),  # type: ignore[call-overload]
                                 float(opts.get("ConnectionCacheTimeout") or 0))  # type: ignore[arg-type]
         return cls(settings, MxResolver(hosts, settings.is_local, domain), cache,
                    agents=AgentSettings.from_config(config), macros=config.macros)

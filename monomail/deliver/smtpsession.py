@@ -438,12 +438,13 @@ async def open_program_session(mailer: Mailer, program: "Program", settings: Cli
     input and output, as sendmail's openmailer sets it up for a "clever" mailer."""
     ours, theirs = socket.socketpair()
     ident = program.identity
-    extra = {} if ident is None else {"user": ident.uid, "group": ident.gid,
-                                      "extra_groups": list(ident.groups)}
+    extra: dict = {} if ident is None else {"user": ident.uid, "group": ident.gid,
+                                            "extra_groups": list(ident.groups)}
+    fd = theirs.fileno()
     try:
         process = await asyncio.create_subprocess_exec(
-            program.argv[0], *program.argv[1:], executable=mailer.path, stdin=theirs,
-            stdout=theirs, stderr=theirs, env=program.env, cwd=program.cwd,
+            program.argv[0], *program.argv[1:], executable=mailer.path, stdin=fd,
+            stdout=fd, stderr=fd, env=program.env, cwd=program.cwd,
             start_new_session=True, **extra)
     except OSError as error:
         ours.close()
