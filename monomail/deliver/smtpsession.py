@@ -303,13 +303,17 @@ class SmtpSession:
             await process.wait()
 
     async def quit(self) -> None:
-        """smtpquit: QUIT (errors ignored) and close."""
+        """smtpquit: QUIT (errors ignored), close, and for a mailer program wait for it to
+        end (endmailer)."""
         if self.is_open:
             try:
                 await self.command("QUIT", "quit", "client QUIT")
             except LinkLost:
                 pass
+        process, self.process = self.process, None
         self.close()
+        if process is not None and process.returncode is None:
+            await self._reap(process)
 
     async def retire(self) -> None:
         """A cached connection leaves the cache (mci_uncache)."""
