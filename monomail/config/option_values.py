@@ -373,14 +373,16 @@ def _is_ip_address(text: str) -> bool:
 
 
 def connect_only_to(raw: str, notes: Notes) -> ConnectOnlyTo:
+    """`[port@]address` (ConnectOnlyTo, and Monomail.NameServer in the same form)."""
+    name = notes.option or "ConnectOnlyTo"
     port, address = 0, raw
     if "@" in raw:
         port_text, address = raw.split("@", 1)
         port = strtoul(port_text)
         if port > 0xFFFF:
-            notes.fail(f"readcf: option ConnectOnlyTo: invalid port {port_text}")
+            notes.fail(f"readcf: option {name}: invalid port {port_text}")
     if not _is_ip_address(address):
-        notes.fail(f"readcf: option ConnectOnlyTo: invalid IP address {address}")
+        notes.fail(f"readcf: option {name}: invalid IP address {address}")
     return ConnectOnlyTo(address, port or None)
 
 

@@ -346,6 +346,10 @@ MONOMAIL_OPTIONS: tuple[OptionDef, ...] = tuple(
         ("SmrshDirectory", "str", None,
          "run prog mailer commands by smrsh's rules, with programs from this folder only "
          "(sendmail's smrsh has its folder compiled in)"),
+        ("NameServer", "connectonlyto", None,
+         "`[port@]address` of the one DNS server to ask, instead of resolv.conf's (whose "
+         "search list and options are then not read either): a private resolver, or a "
+         "test server on loopback (sendmail has this as NameServer in DNSSEC_TEST builds)"),
     ))
 
 # what a general queue or resolver timeout also sets

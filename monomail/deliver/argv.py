@@ -41,7 +41,12 @@ class MailerArgv:
 
 def user_of(mailer: Mailer, recipient: Recipient) -> str:
     """$u for this mailer: what deliver() strips before it expands A=."""
-    user = recipient.user
+    return clean_user(mailer, recipient.user)
+
+
+def clean_user(mailer: Mailer, user: str) -> str:
+    """deliver()'s clean-ups of a user for a mailer: F=s quotes, F=B leading backslashes,
+    the prog mailer's '|' (the router's RCPT TO and $u both come from here)."""
     if mailer.has("s"):
         user = stripquotes(user)
     if mailer.has("B"):

@@ -22,8 +22,8 @@ import dns.reversename
 from monomail.sysexits import EX_CONFIG, EX_NOHOST, EX_OK, EX_TEMPFAIL, EX_UNAVAILABLE
 
 from .base import MAXNAME, lower_ascii
-from .hostsfile import (extract_canonname, hosts_file_name, hosts_lines, read_service_switch,
-                        shorten_hostname, system_host_sources)
+from .hostsfile import (extract_canonname, hosts_file_addresses, hosts_file_name, hosts_lines,
+                        read_service_switch, shorten_hostname, system_host_sources)
 from .mxlist import NULLMX, SM_DEFAULT_TTL, MxAnswer, MxLookup
 from .resolver import (HOST_NOT_FOUND, h_errno, MAXDNSRCH, NO_RECOVERY, TRY_AGAIN, Reply, ResolverConfig,
                        StubResolver, rdata_name)
@@ -364,6 +364,42 @@ class HostLookup(MxLookup):
             if return_on_notfound and herrno == HOST_NOT_FOUND:
                 break
         return None, herrno
+
+    def host_addresses(self, name: str) -> tuple[list[str], int]:
+        """The addresses to connect to for a host name, and an h_errno-style code.
+
+        sendmail's makeconnection asks the C library (getipnodebyname), so this follows
+        the system's nsswitch.conf: the system hosts file, then DNS (AAAA first when
+        inet6 is set, then A); a name with a final dot is absolute.
+        """
+        herrno = HOST_NOT_FOUND
+        for source, return_on_notfound in system_host_sources(self.nsswitch_file):
+            if source == "files":
+                found = hosts_file_addresses(self.system_hosts_file, name)
+                if found:
+                    return found, 0
+                herrno = HOST_NOT_FOUND
+            elif source == "dns":
+                found, herrno = self._dns_addresses(name)
+                if found:
+                    return found, 0
+            else:
+                continue
+            if return_on_notfound and herrno == HOST_NOT_FOUND:
+                break
+        return [], herrno
+
+    def _dns_addresses(self, name: str) -> tuple[list[str], int]:
+        herrno = HOST_NOT_FOUND
+        for rdtype in ((AAAA, A) if self.inet6 else (A,)):
+            reply = self.resolver.search(name, rdtype)
+            found = [rdata.to_text() for rtype, _ttl, rdata in reply.records() if rtype == rdtype]
+            if found:
+                return found, 0
+            herrno = TRY_AGAIN if reply.refused else reply.herrno or HOST_NOT_FOUND
+            if herrno == TRY_AGAIN:
+                break
+        return [], herrno
 
     # ---- getmxrr -----------------------------------------------------------------------
 

@@ -116,6 +116,22 @@ def hosts_file_name(path: str, address: ipaddress.IPv4Address | ipaddress.IPv6Ad
     return None
 
 
+def hosts_file_addresses(path: str, name: str) -> list[str]:
+    """Every address a hosts file gives a name (any of its names, case ignored), in file
+    order: what the C library's files source answers gethostbyname."""
+    wanted = lower_ascii(name.rstrip("."))
+    found: list[str] = []
+    for line in hosts_lines(path) or []:
+        words = line.split()
+        if len(words) >= 2 and any(lower_ascii(w) == wanted for w in words[1:]):
+            try:
+                ipaddress.ip_address(words[0])
+            except ValueError:
+                continue
+            found.append(words[0])
+    return found
+
+
 def extract_canonname(short: str, full: str | None, line: str, domain: str | None) -> str | None:
     """One hosts-file line: the canonical name if the line names the host, else None.
 

@@ -152,7 +152,10 @@ class RewriteEnv:
             opts = self.config.options
             fallback = opts.get("FallbackMXhost")
             resolver = opts.get("ResolverOptions") or {}
+            server = opts.get("Monomail.NameServer")
             self._hosts = HostLookup(
+                nameservers=[server.address] if server else None,  # type: ignore[attr-defined]
+                port=(server.port or 53) if server else 53,  # type: ignore[attr-defined]
                 service_switch_file=str(opts.get("ServiceSwitchFile") or
                                         "/etc/mail/service.switch"),
                 hosts_file=str(opts.get("HostsFile") or "/etc/hosts"),
