@@ -1,0 +1,105 @@
+"""`monomail -bs`: one SMTP session on stdin and stdout (inetd style, or a local user).
+
+The dialogue is the daemon's (the same Session and driver); what differs is who the
+client is: the local user running the command ($_ = user@localhost, no check_relay,
+{daemon_flags} "c u"), as with sendmail -bs.  Accepted messages go to the queue
+directory of the cf, synced before the 250 is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pwd
+import sys
+import threading
+
+from monomail import sysexits as ex
+from monomail.queue.store import QueueStore
+from monomail.smtpd.driver import SessionDriver
+from monomail.smtpd.hooks import Hooks
+from monomail.smtpd.policy import Client, Daemon
+from monomail.smtpd.session import Session
+from monomail.smtpd.settings import Runtime
+
+READ_SIZE = 65536
+
+
+def run_smtp_stdio(cf: str, options: tuple[str, ...]) -> int:
+    from monomail.config.cfparser import parse_cf
+    try:
+        config = parse_cf(cf, command_line=options, op_mode="s")
+    except OSError as exc:
+        sys.stdout.write(f"{cf}: line 0: cannot open: {exc.strerror}\n")
+        return ex.EX_OSFILE
+    if config.fatal:
+        for text in config.output:
+            sys.stdout.write(text + "\n")
+        return config.fatal
+    queue_dir = str(config.options.get("QueueDirectory") or "")
+    if not os.path.isdir(queue_dir):
+        sys.stdout.write(f"451 4.0.0 cannot chdir({queue_dir}): No such file or directory\r\n")
+        return ex.EX_CONFIG
+    store = QueueStore(queue_dir, min_free_blocks=_min_free_blocks(config),
+                       max_message_size=int(config.options.get("MaxMessageSize") or 0))
+    runtime = Runtime.from_config(config)
+    session = Session(runtime, Client.local_user(_user_name()), Daemon.stdin(),
+                      Hooks.for_store(store), local_submission=True)
+    import uvloop
+    uvloop.run(_serve_stdio(session))
+    return ex.EX_OK
+
+
+def _min_free_blocks(config) -> int:  # type: ignore[no-untyped-def]
+    value = config.options.get("MinFreeBlocks")
+    return value.blocks if value else 0
+
+
+def _user_name() -> str:
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return str(os.getuid())
+
+
+async def _serve_stdio(session: Session) -> None:
+    out = sys.stdout.buffer
+
+    def write(data: bytes) -> None:
+        try:
+            out.write(data)
+            out.flush()
+        except BrokenPipeError:
+            pass
+
+    driver = SessionDriver(session, write, lambda: None)
+    driver.start()
+    reader = asyncio.ensure_future(_read_stdin(driver))
+    await driver.done
+    reader.cancel()
+
+
+async def _read_stdin(driver: SessionDriver) -> None:
+    """stdin may be a pipe, a terminal or a regular file (which an event loop cannot
+    watch), so a daemon thread reads it; being a daemon thread, a client that keeps
+    stdin open after QUIT does not keep the process alive."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+
+    def reader() -> None:
+        while True:
+            try:
+                data = os.read(0, READ_SIZE)
+            except OSError:
+                data = b""
+            loop.call_soon_threadsafe(queue.put_nowait, data)
+            if not data:
+                return
+
+    threading.Thread(target=reader, name="stdin", daemon=True).start()
+    while not driver.done.done():
+        data = await queue.get()
+        if not data:
+            driver.eof_received()
+            return
+        driver.data_received(data)
