@@ -93,6 +93,12 @@ def _trusted(config: "Config") -> bool:
     return pwd.getpwuid(os.getuid()).pw_name.lower() in members
 
 
+@mode("s")
+def run_smtp(inv: Invocation, config: "Config") -> int:
+    from monomail.cli.smtp_stdio import run_smtp_stdio
+    return run_smtp_stdio(config)
+
+
 @mode("t")
 def run_test(inv: Invocation, config: "Config") -> int:
     from monomail.rewrite.testmode import run_test_mode

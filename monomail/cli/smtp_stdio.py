@@ -14,7 +14,10 @@ import pwd
 import sys
 import threading
 
+from typing import TYPE_CHECKING
+
 from monomail import sysexits as ex
+from monomail.log.writer import MailLog
 from monomail.queue.store import QueueStore
 from monomail.smtpd.driver import SessionDriver
 from monomail.smtpd.hooks import Hooks
@@ -22,37 +25,31 @@ from monomail.smtpd.policy import Client, Daemon
 from monomail.smtpd.session import Session
 from monomail.smtpd.settings import Runtime
 
+if TYPE_CHECKING:
+    from monomail.config.model import Config
+
 READ_SIZE = 65536
 
 
-def run_smtp_stdio(cf: str, options: tuple[str, ...]) -> int:
-    from monomail.config.cfparser import parse_cf
-    try:
-        config = parse_cf(cf, command_line=options, op_mode="s")
-    except OSError as exc:
-        sys.stdout.write(f"{cf}: line 0: cannot open: {exc.strerror}\n")
-        return ex.EX_OSFILE
+def run_smtp_stdio(config: "Config") -> int:
     if config.fatal:
         for text in config.output:
             sys.stdout.write(text + "\n")
         return config.fatal
-    queue_dir = str(config.options.get("QueueDirectory") or "")
-    if not os.path.isdir(queue_dir):
-        sys.stdout.write(f"451 4.0.0 cannot chdir({queue_dir}): No such file or directory\r\n")
-        return ex.EX_CONFIG
-    store = QueueStore(queue_dir, min_free_blocks=_min_free_blocks(config),
-                       max_message_size=int(config.options.get("MaxMessageSize") or 0))
     runtime = Runtime.from_config(config)
+    settings = runtime.settings
+    if not os.path.isdir(settings.queue_directory):
+        sys.stdout.write(f"451 4.0.0 cannot chdir({settings.queue_directory}): "
+                         "No such file or directory\r\n")
+        return ex.EX_CONFIG
+    store = QueueStore(settings.queue_directory, min_free_blocks=settings.min_free_blocks,
+                       max_message_size=settings.max_message_size)
+    maillog = MailLog(settings.log_level, path=settings.log_file)
     session = Session(runtime, Client.local_user(_user_name()), Daemon.stdin(),
-                      Hooks.for_store(store), local_submission=True)
+                      Hooks.for_store(store), local_submission=True, maillog=maillog)
     import uvloop
     uvloop.run(_serve_stdio(session))
-    return ex.EX_OK
-
-
-def _min_free_blocks(config) -> int:  # type: ignore[no-untyped-def]
-    value = config.options.get("MinFreeBlocks")
-    return value.blocks if value else 0
+    return session.exit_status
 
 
 def _user_name() -> str:

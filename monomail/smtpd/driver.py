@@ -14,6 +14,7 @@ import asyncio
 import logging
 from typing import Callable
 
+from monomail.log.writer import LOG_NOTICE
 from monomail.smtpd.hooks import Refused
 from monomail.smtpd.session import MessageReady, Pause, Session
 
@@ -122,7 +123,9 @@ class SessionDriver:
     def _timed_out(self) -> None:
         self._timer = None
         if not self._closed:
-            log.info("timeout waiting for input from %s", self.session.client_label)
+            self.session.syslog(1, f"timeout waiting for input from "
+                                   f"{self.session.client.peer_name[:100]} during "
+                                   "server cmd read", LOG_NOTICE)
             self.session.timed_out()
             self._pump()
 

@@ -13,14 +13,11 @@ monomail has no SASL and no TLS here, so AUTH and STARTTLS are never offered.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, replace
 
 from monomail.smtpd.params import Features
 from monomail.smtpd.reader import Bare
 from monomail.smtpd.settings import SmtpSettings
-
-log = logging.getLogger("monomail.smtpd")
 
 # srv_features letters whose upper case turns the feature off
 _TOGGLES = {"b": "verb", "d": "dsn", "e": "etrn", "h": "no_http", "i": "smtputf8",
@@ -59,12 +56,15 @@ def default_features(settings: SmtpSettings, modifiers: str) -> ServerFeatures:
     )
 
 
-def apply_srv_features(features: ServerFeatures, words: list[str] | None) -> ServerFeatures:
-    """The letters srv_features returned ($# l E ...); unknown ones are logged."""
+def apply_srv_features(features: ServerFeatures,
+                       words: list[str] | None) -> tuple[ServerFeatures, list[str]]:
+    """The letters srv_features returned ($# l E ...), and notes for the log about
+    letters that are unknown or cannot be honoured."""
+    notes: list[str] = []
     if not words:
-        return features
+        return features, notes
     if words[0][:4].lower() == "temp":
-        return replace(features, tempfail=True)
+        return replace(features, tempfail=True), notes
     changes: dict[str, object] = {}
     for word in words:
         letter = word[:1]
@@ -79,15 +79,14 @@ def apply_srv_features(features: ServerFeatures, words: list[str] | None) -> Ser
             changes["bare_lf" if lower == "g" else "bare_cr"] = mode
         elif lower == "o":
             if not on:
-                log.warning("srv_features: O (lax end of data) refused: only CR LF . CR LF "
-                            "ends a message in monomail")
+                notes.append("srvfeatures: O refused: only CR LF . CR LF ends a message")
         elif lower in _IGNORED:
-            log.info("srv_features: %s ignored: %s is not available", word, _IGNORED[lower])
+            notes.append(f"srvfeatures: {word} ignored: {_IGNORED[lower]} is not available")
         else:
-            log.warning("srvfeatures: unknown feature %s", word)
+            notes.append(f"srvfeatures: unknown feature {word}")
     if changes.get("expn") is False:
         changes.setdefault("verb", False)
-    return replace(features, **changes)  # type: ignore[arg-type]
+    return replace(features, **changes), notes  # type: ignore[arg-type]
 
 
 def parameter_features(features: ServerFeatures, settings: SmtpSettings) -> Features:

@@ -9,17 +9,15 @@ SmtpGreetingMessage with "ESMTP" put in as the second word.
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
+from monomail.log.writer import LOG_ERR, LOG_WARNING
 from monomail.rewrite.tokens import MAXNAME
 from monomail.smtpd.features import apply_srv_features, ehlo_keywords, greeting_lines
 from monomail.smtpd.settings import DEFAULT_HELO_LIMIT
 
 if TYPE_CHECKING:
     from monomail.smtpd.session import Session
-
-log = logging.getLogger("monomail.smtpd")
 
 GREET_PAUSE_CAP = 300.0          # RFC 5321's five minutes for the greeting
 HELO_PUNCTUATION = "[].-_#:"
@@ -40,10 +38,12 @@ def begin(s: "Session") -> None:
                 s.close()
                 return
     if s.nullserver is None:
-        s.features = apply_srv_features(s.features, s.policy.srv_features())
+        s.features, notes = apply_srv_features(s.features, s.policy.srv_features())
+        for note in notes:
+            s.syslog(9, note, LOG_WARNING)
         if s.features.tempfail:
-            log.error("ERROR: srv_features=tempfail, relay=%.100s, access temporarily "
-                      "disabled", s.client_label)
+            s.syslog(4, f"ERROR: srv_features=tempfail, relay={s.client_label[:100]}, "
+                        "access temporarily disabled", LOG_ERR)
             s.nullserver = TEMPFAIL_SERVER
     if s.nullserver is None:
         pause_ms = s.policy.greet_pause()
@@ -59,8 +59,8 @@ def greet(s: "Session", early: bool) -> None:
     code = "220"
     if early:
         code, s.nullserver = "554", "Command rejected"
-        log.info("rejecting commands from %s [%s] due to pre-greeting traffic",
-                 s.client.peer_name, s.client.addr)
+        s.syslog(-1, f"rejecting commands from {s.client.peer_name} [{s.client.addr}] "
+                     "due to pre-greeting traffic")
     if code.startswith("5"):
         text = f"{s.hostname} not accepting messages"
     else:
@@ -83,8 +83,8 @@ def hello(s: "Session", arg: str, line: str, extended: bool) -> None:
     if s.features.no_stuffing and s.input_pending:
         s.error("554 5.5.0 SMTP protocol error")
         s.nullserver = "Command rejected"
-        log.info("%s: SMTP protocol error: input sent before the %s reply",
-                 s.client_label, word.upper())
+        s.syslog(-1, f"{s.client_label}: SMTP protocol error: input sent before the "
+                     f"{word.upper()} reply")
         return
     if s.slow_down("helo", DEFAULT_HELO_LIMIT) is None:
         return
@@ -93,7 +93,7 @@ def hello(s: "Session", arg: str, line: str, extended: bool) -> None:
         return
     if len(arg) > MAXNAME:
         s.error("501 Invalid domain name")
-        log.info("invalid domain name (too long) from %s", s.client_label)
+        s.syslog(9, f"invalid domain name (too long) from {s.client_label}")
         return
     name, valid = helo_name(arg, s.settings.allow_bogus_helo)
     if valid:
@@ -101,7 +101,7 @@ def hello(s: "Session", arg: str, line: str, extended: bool) -> None:
         s.helo = name
     elif not s.settings.allow_bogus_helo:
         s.error("501 Invalid domain name")
-        log.info("invalid domain name (%s) from %.100s", arg, s.client_label)
+        s.syslog(9, f"invalid domain name ({arg}) from {s.client_label[:100]}")
         return
     else:
         comment = "accepting invalid domain name"

@@ -9,11 +9,12 @@ hook what it stands for; EXPN shows the hook's expansion.
 
 from __future__ import annotations
 
-import logging
+from syslog import LOG_CRIT
 from typing import TYPE_CHECKING
 
 from monomail import __version__
 from monomail.clib import MAXSHORTSTR, shortenstring
+from monomail.log.writer import LOG_WARNING
 from monomail.rewrite.prescan import prescan
 from monomail.smtpd.helpfile import HELP_VERSION, find_help
 from monomail.smtpd.hooks import RecipientCheck, Verified
@@ -21,8 +22,6 @@ from monomail.smtpd.settings import DEFAULT_ETRN_LIMIT, DEFAULT_VRFY_LIMIT
 
 if TYPE_CHECKING:
     from monomail.smtpd.session import Session
-
-log = logging.getLogger("monomail.smtpd")
 
 NOT_ALLOWED = "502 5.7.0 Sorry, we do not allow this operation"
 
@@ -47,12 +46,12 @@ def verify(s: "Session", arg: str, line: str, expand: bool) -> None:
         else:
             s.reply("252 2.5.2 Cannot VRFY user; try RCPT to attempt delivery "
                     "(or try finger)")
-        log.info("%s: %s [rejected]", s.client_label, shortenstring(line, MAXSHORTSTR))
+        s.syslog(5, f"{s.client_label}: {shortenstring(line, MAXSHORTSTR)} [rejected]")
         return
     if not s.gothello and ("needexpnhelo" if expand else "needvrfyhelo") in privacy:
         s.error("503 5.0.0 I demand that you introduce yourself first")
         return
-    log.info("%s: %s", s.client_label, shortenstring(line, MAXSHORTSTR))
+    s.syslog(5, f"{s.client_label}: {shortenstring(line, MAXSHORTSTR)}")
     found: list[Verified] = []
     if not arg:
         s.error("501 5.5.2 Argument required")
@@ -106,7 +105,7 @@ def vrfy_line(s: "Session", item: Verified, last: bool, vrfy: bool) -> str:
 def etrn(s: "Session", arg: str, line: str) -> None:
     if not s.features.etrn or not s.may_run_queue:
         s.reply(NOT_ALLOWED)
-        log.info("%s: %s [rejected]", s.client_label, shortenstring(line, MAXSHORTSTR))
+        s.syslog(5, f"{s.client_label}: {shortenstring(line, MAXSHORTSTR)} [rejected]")
         return
     if not arg:
         s.error("500 5.5.2 Parameter required")
@@ -115,7 +114,7 @@ def etrn(s: "Session", arg: str, line: str) -> None:
         return
     if not s.policy.check("check_etrn", arg) or s.failed:
         return
-    log.info("%s: ETRN %s", s.client_label, shortenstring(arg, MAXSHORTSTR))
+    s.syslog(5, f"{s.client_label}: ETRN {shortenstring(arg, MAXSHORTSTR)}")
     if arg.startswith("#"):
         group = arg[1:]
         if not any(q.name == group for q in s.runtime.config.queues):
@@ -145,7 +144,8 @@ def help(s: "Session", arg: str, line: str) -> None:
     else:
         s.reply(f'504 5.3.0 HELP topic "{topic[:10]}" unknown')
     if 0 <= entries.version < HELP_VERSION:
-        log.warning("%s too old (require version %d)", s.settings.help_file, HELP_VERSION)
+        s.syslog(1, f"{s.settings.help_file} too old (require version {HELP_VERSION})",
+                 LOG_WARNING)
 
 
 def noop(s: "Session", arg: str, line: str) -> None:
@@ -182,6 +182,6 @@ def starttls(s: "Session", arg: str, line: str) -> None:
 def bogus(s: "Session", arg: str, line: str) -> None:
     """Debugging commands of old sendmails: logged as a probe, then unknown."""
     from monomail.smtpd.session import unknown
-    log.critical('"%s" command from %s (%.100s)', line.split(None, 1)[0].lower(),
-                 s.client_label, s.client.addr)
+    s.syslog(0, f'"{line.split(None, 1)[0].lower()}" command from {s.client_label} '
+                f"({s.client.addr[:100]})", LOG_CRIT)
     unknown(s, arg, line)

@@ -20,11 +20,13 @@ from typing import TYPE_CHECKING, Callable
 from monomail import sysexits as ex
 from monomail.arpadate import arpadate
 from monomail.config.macros import expand, translate_dollars
+from monomail.log.fields import policy_line
+from monomail.queue.qfcodec import check_macro
 from monomail.rewrite.env import RewriteEnv
 from monomail.rewrite.parseaddr import RF_SENDERADDR, Address, parseaddr
 from monomail.rewrite.rscheck import RSF_COUNT, RSF_RMCOMM, RSF_UNSTRUCTURED, rscap, rscheck
 from monomail.rewrite.tokens import CANONNET
-from monomail.smtpd.replies import has_code
+from monomail.smtpd.replies import has_code, usrerr
 from monomail.smtpd.settings import Runtime
 
 if TYPE_CHECKING:
@@ -44,12 +46,15 @@ class SmtpEnv(RewriteEnv):
                  hosts: "HostLookup | None" = None) -> None:
         super().__init__(runtime.config, out=lambda text: None, hosts=hosts)
         self.sink = sink
+        self.last_reply = ""      # sendmail's MsgBuf: the last error as a reply line
 
     def usrerr(self, message: str, to: str | None = None) -> None:
         self.side_effects += 1
         self.last_error = message
+        to = to if to is not None else self.to
+        self.last_reply = usrerr(message, to)
         if not self.suppress_errors:
-            self.sink(message, to if to is not None else self.to)
+            self.sink(message, to)
 
     def syserr(self, message: str) -> None:
         self.side_effects += 1
@@ -129,12 +134,14 @@ class Policy:
     """The cf's view of one session: one rewriting environment and its macros."""
 
     def __init__(self, runtime: Runtime, client: Client, daemon: Daemon,
-                 sink: ErrorSink, hosts: "HostLookup | None" = None) -> None:
+                 sink: ErrorSink, hosts: "HostLookup | None" = None,
+                 syslog: Callable[[int, str], None] = lambda threshold, text: None) -> None:
         self.runtime = runtime
         self.rw = runtime.rewriter
         self.env = SmtpEnv(runtime, sink, hosts)
         self.client = client
         self.daemon = daemon
+        self.syslog = syslog
         self.discard = False      # a ruleset chose $#discard (sendmail's EF_DISCARD)
         self._connection_macros()
 
@@ -173,15 +180,20 @@ class Policy:
             self.define("daemon_port", str(d.port))
 
     def persistent_macros(self) -> tuple[tuple[str, str], ...]:
-        """The macros a queued message keeps (class {persistentMacros} plus the client
-        details the Received: header and later checks read)."""
-        names = ("r", "s", "_", "{if_addr}", "{daemon_flags}", "{daemon_name}",
-                 "{client_addr}", "{client_name}", "{client_port}", "{client_resolve}")
+        """The macros a queued message keeps: class {persistentMacros} and the client
+        details later checks read, as far as the queue file can hold them ($_ cannot:
+        hooks find it in SessionInfo.macros)."""
         pairs = []
-        for name in names:
+        for name in ("r", "s", "_", "{if_addr}", "{daemon_flags}", "{daemon_name}",
+                     "{client_addr}", "{client_name}", "{client_port}", "{client_resolve}"):
             value = self.macro(name.strip("{}"))
-            if value:
-                pairs.append((name, value))
+            if not value:
+                continue
+            try:
+                check_macro(name, value)
+            except ValueError:
+                continue
+            pairs.append((name, value))
         return tuple(pairs)
 
     # --- rulesets
@@ -192,11 +204,9 @@ class Policy:
         if verdict.discard:
             self.discard = True
         refused = verdict.status != ex.EX_OK
-        if (refused or verdict.discard) and self.runtime.settings.log_level > 3:
-            arg2 = f", arg2={p2}" if p2 is not None else ""
-            outcome = "discard" if verdict.discard else f"reject={verdict.message}"
-            log.info("ruleset=%s, arg1=%s%s, relay=%s, %s", ruleset, p1, arg2,
-                     self.macro("_"), outcome)
+        if refused or verdict.discard:
+            outcome = "discard" if verdict.discard else f"reject={self.env.last_reply}"
+            self.syslog(3, policy_line(ruleset, p1, outcome, p2, self.macro("_")))
         return not refused
 
     def check_relay(self) -> bool:

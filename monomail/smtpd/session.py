@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from monomail.clib import MAXSHORTSTR, shortenstring
+from monomail.log.writer import LOG_INFO, LOG_NOTICE, MailLog
 from monomail.queue.qfcodec import Envelope
 from monomail.smtpd import replies
 from monomail.smtpd.features import ServerFeatures, default_features
@@ -64,14 +65,17 @@ class Session:
     """The protocol state of one connection."""
 
     def __init__(self, runtime: Runtime, client: Client, daemon: Daemon, hooks: Hooks,
-                 *, hosts: object = None, local_submission: bool = False) -> None:
+                 *, hosts: object = None, local_submission: bool = False,
+                 maillog: MailLog | None = None) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
         self.hooks = hooks
         self.client = client
         self.daemon = daemon
-        self.local_submission = local_submission     # -bs: no check_relay, no greet_pause
-        self.policy = Policy(runtime, client, daemon, self.rule_error, hosts)  # type: ignore[arg-type]
+        self.local_submission = local_submission     # -bs: no check_relay
+        self.maillog = maillog
+        self.policy = Policy(runtime, client, daemon, self.rule_error, hosts,  # type: ignore[arg-type]
+                             self.syslog)
         self.features: ServerFeatures = default_features(self.settings, daemon.modifiers)
         self.nullserver: str | None = None
         self.hostname = self.policy.macro("j") or "localhost"
@@ -80,6 +84,7 @@ class Session:
         self.protocol: str | None = None
         self.transaction: object | None = None   # transaction.Transaction while MAIL holds
         self.verbose = False
+        self.last_command: str | None = None
         self.counters: dict[str, int] = {}
         self.waiting: MessageReady | Pause | None = None
         self.closed = False
@@ -97,6 +102,12 @@ class Session:
         self._holding = False
 
     # ------------------------------------------------------------------ output
+    def syslog(self, threshold: int, text: str, priority: int = LOG_INFO,
+               qid: str | None = None) -> None:
+        """sendmail's `if (LogLevel > threshold) sm_syslog(priority, qid, text)`."""
+        if self.maillog is not None and self.maillog.enabled(threshold):
+            self.maillog.log(priority, qid, text)
+
     @property
     def client_label(self) -> str:
         """CurSmtpClient: $_, as replies and logs name the client."""
@@ -206,10 +217,12 @@ class Session:
         if self.data_reader is not None:
             transaction.data_lost(self, problem)
         else:
-            self.reply(f"421 4.4.1 {self.hostname} Lost input channel from "
-                       f"{self.client_label}")
-            log.info("lost input channel from %s to %s after %s", self.client_label,
-                     self.daemon.name or "stdin", problem)
+            # sendmail's 421 "Lost input channel" goes to the transcript only: it has
+            # already disconnected, so a silent client is just dropped
+            self.syslog(1 if self.transaction is not None else 19,
+                        f"lost input channel from {self.client_label} to "
+                        f"{self.daemon.name or 'stdin'} after {self.last_command or 'startup'}",
+                        LOG_NOTICE)
         self.close()
 
     def _run(self) -> None:
@@ -244,8 +257,13 @@ class Session:
     def _too_long(self, length: int) -> None:
         self.reply(f"421 4.7.0 {self.hostname} Command too long, possible attack "
                    f"{self.client_label}")
-        log.info("%s: SMTP violation, input too long: %d", self.client_label, length)
+        self.syslog(-1, f"{self.client_label}: SMTP violation, input too long: {length}")
         self.close()
+
+    @property
+    def exit_status(self) -> int:
+        """sendmail's ExitStat at the end of -bs: the first hard status a rule set."""
+        return self.policy.env.exit_status
 
     @property
     def buffered(self) -> int:
@@ -293,6 +311,7 @@ class Session:
             end += 1
         word, arg = stripped[:end], stripped[end:].lstrip(" \t\n\v\f\r")
         name = word.lower()
+        self.last_command = name if name in COMMANDS else None
         handler = COMMANDS.get(name)
         if handler is None and name in UNIMPLEMENTED:
             handler = unimplemented
@@ -313,7 +332,8 @@ class Session:
             if line[:n].upper() == verb and (len(line) == n or line[n].isspace()):
                 what = "Rejecting open proxy" if first else "HTTP command"
                 self.reply(f"421 4.7.0 {self.hostname} {what} {self.client_label}")
-                log.info("%s: probable open proxy: command=%.40s", self.client_label, line)
+                self.syslog(-1, f"{self.client_label}: probable open proxy: "
+                                f"command={line[:40]}")
                 self.close()
                 return True
         return False
@@ -339,8 +359,8 @@ class Session:
         if n < limit:
             return 0.0
         if n == limit and self.settings.log_level > 5:
-            log.info("%s: possible SMTP attack: command=%s, count=%d",
-                     self.client_label, counter.upper(), n)
+            self.syslog(5, f"{self.client_label}: possible SMTP attack: "
+                           f"command={counter.upper()}, count={n}")
         shift = n - limit
         wait = MAXTIMEOUT if shift > MAXSHIFT else min(1 << shift, MAXTIMEOUT)
         self.pause(n // limit)

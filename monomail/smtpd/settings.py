@@ -7,6 +7,7 @@ so a reload swaps one SmtpSettings and a session keeps the one it started with.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable, cast
 
 from monomail.config.model import Config
 from monomail.rewrite.engine import Rewriter
@@ -45,6 +46,9 @@ class SmtpSettings:
     reject_nul: bool               # RejectNUL
     smtputf8: bool                 # SmtpUTF8
     log_level: int                 # LogLevel
+    queue_directory: str           # QueueDirectory
+    min_free_blocks: int           # MinFreeBlocks (its blocks; /size went to MaxMessageSize)
+    log_file: str | None           # Monomail.LogFile
 
     @classmethod
     def from_config(cls, config: Config) -> "SmtpSettings":
@@ -53,7 +57,7 @@ class SmtpSettings:
         return cls(
             greeting=str(opts.get("SmtpGreetingMessage") or ""),
             help_file=str(help_file) if help_file else None,
-            privacy=frozenset(opts.get("PrivacyOptions") or ()),  # type: ignore[arg-type]
+            privacy=frozenset(cast(Iterable[str], opts.get("PrivacyOptions") or ())),
             max_message_size=_int(config, "MaxMessageSize"),
             max_recipients=_int(config, "MaxRecipientsPerMessage"),
             max_headers_length=_int(config, "MaxHeadersLength"),
@@ -70,6 +74,9 @@ class SmtpSettings:
             reject_nul=bool(opts.get("RejectNUL")),
             smtputf8=bool(opts.get("SmtpUTF8")),
             log_level=_int(config, "LogLevel", 9),
+            queue_directory=str(opts.get("QueueDirectory") or ""),
+            min_free_blocks=getattr(opts.get("MinFreeBlocks"), "blocks", 0),
+            log_file=str(opts.get("Monomail.LogFile") or "") or None,
         )
 
 

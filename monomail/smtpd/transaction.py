@@ -11,13 +11,15 @@ accept_message hook; 250 comes after it returned.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from monomail.clib import MAXSHORTSTR, shortenstring
+from monomail.log.fields import SenderRecord, sender_line
+from monomail.log.writer import LOG_NOTICE
 from monomail.queue.ids import queue_id
 from monomail.queue.qfcodec import Envelope, Recipient, check_address, check_recipient
+from monomail.rewrite.addrutil import cataddr
 from monomail.rewrite.parseaddr import Address
 from monomail.smtpd.features import parameter_features
 from monomail.smtpd.hooks import RecipientCheck
@@ -28,8 +30,6 @@ from monomail.smtpd.reader import BareLineEnd, DataReader, header_stats
 
 if TYPE_CHECKING:
     from monomail.smtpd.session import Session
-
-log = logging.getLogger("monomail.smtpd")
 
 GO_AHEAD = "354 End data with <CR><LF>.<CR><LF>"
 BAD_RCPT_DELAY = 1.0        # BadRcptThrottleDelay (not compiled into Debian's 8.17)
@@ -44,16 +44,21 @@ class Transaction:
     address: Address
     params: MailParams
     recipients: list[Recipient] = field(default_factory=list)
+    seen: dict[tuple[str, str | None, str], str] = field(default_factory=dict)
+    accepted: int = 0              # RCPT commands answered 250, duplicates included
 
 
-def envelope_address(path: PathArgument) -> str:
-    """The address the queue keeps: the path without its angle brackets."""
-    if path.null:
+def envelope_address(path: PathArgument, table: tuple[int, ...]) -> str:
+    """The address the queue keeps: the tokens inside the angle brackets (all of them
+    if there are none), joined as sendmail's cataddr joins them; "" for <>."""
+    tokens = list(path.tokens or ())
+    if path.null or not tokens:
         return ""
-    text = path.address.strip(" \t\n\v\f\r")
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1].strip(" \t")
-    return text
+    if "<" in tokens:
+        start = tokens.index("<") + 1
+        end = len(tokens) - tokens[::-1].index(">") - 1 if ">" in tokens[start:] else len(tokens)
+        tokens = tokens[start:end]
+    return cataddr(tokens, " ", False, table)
 
 
 def _refused(s: "Session", result: object) -> bool:
@@ -106,7 +111,7 @@ def mail(s: "Session", arg: str, line: str) -> None:
     if not s.hooks.has_room(params.size or 0):
         s.error("452 4.4.5 Insufficient disk space; try again later")
         return
-    sender = envelope_address(path)
+    sender = envelope_address(path, s.policy.env.tables.internal)
     try:
         check_address(sender, "sender")
     except ValueError:
@@ -131,7 +136,7 @@ def rcpt(s: "Session", arg: str, line: str) -> None:
     bad = s.counters.get("badrcpt", 0)
     if throttle > 0 and bad >= throttle:
         if bad == throttle:
-            log.info("%s: Possible SMTP RCPT flood, throttling.", s.client_label)
+            s.syslog(5, f"{s.client_label}: Possible SMTP RCPT flood, throttling.")
             s.counters["badrcpt"] = bad + 1
         s.pause(BAD_RCPT_DELAY)
     txn = s.transaction
@@ -152,7 +157,7 @@ def rcpt(s: "Session", arg: str, line: str) -> None:
 
 def _recipient(s: "Session", txn: Transaction, arg: str) -> None:
     limit = s.settings.max_recipients
-    if limit > 0 and len(txn.recipients) >= limit:
+    if limit > 0 and txn.accepted >= limit:
         s.error("452 4.5.3 Too many recipients")
         return
     pf = parameter_features(s.features, s.settings)
@@ -174,6 +179,11 @@ def _recipient(s: "Session", txn: Transaction, arg: str) -> None:
         s.policy.define("dsn_notify", ",".join(params.notify))  # type: ignore[union-attr]
     if not s.policy.check_address("check_rcpt", path.address, "e r") or s.failed:
         return
+    key = (address.mailer, address.host.lower() if address.host else None, address.user)
+    first = txn.seen.get(key)
+    if first is not None:
+        _accepted(s, txn, first, address.queue_up)
+        return
     queue = address.queue_up
     if not s.policy.discard:
         check = RecipientCheck(path.address, address, "rcpt", params,  # type: ignore[arg-type]
@@ -183,7 +193,8 @@ def _recipient(s: "Session", txn: Transaction, arg: str) -> None:
             s.error(answer.error, path.address)
             return
         queue = answer.queue
-    recipient = Recipient(envelope_address(path), notify=params.notify,  # type: ignore[union-attr]
+    recipient = Recipient(envelope_address(path, s.policy.env.tables.internal),
+                          notify=params.notify,  # type: ignore[union-attr]
                           orcpt=str(params.orcpt) if params.orcpt else None)  # type: ignore[union-attr]
     try:
         check_recipient(recipient)
@@ -191,8 +202,16 @@ def _recipient(s: "Session", txn: Transaction, arg: str) -> None:
         s.error("553 5.1.3 Recipient address cannot be queued", path.address)
         return
     txn.recipients.append(recipient)
-    s.policy.define("nrcpts", str(len(txn.recipients)))
-    s.reply("250 2.1.5 Recipient ok" + (" (will queue)" if queue else ""), path.address)
+    txn.seen[key] = path.address
+    _accepted(s, txn, path.address, queue)
+
+
+def _accepted(s: "Session", txn: Transaction, shown: str, queue: bool) -> None:
+    """250 for a recipient; a duplicate is named as it was first written, because
+    sendmail's recipient() hands back the address it already has."""
+    txn.accepted += 1
+    s.policy.define("nrcpts", str(txn.accepted))
+    s.reply("250 2.1.5 Recipient ok" + (" (will queue)" if queue else ""), shown)
 
 
 # ---------------------------------------------------------------------- DATA
@@ -210,8 +229,8 @@ def data(s: "Session", arg: str, line: str) -> None:
         return
     if s.features.no_stuffing and s.input_pending:
         s.error("554 5.5.0 SMTP protocol error")
-        log.info("%s: SMTP protocol error: data sent before the DATA reply",
-                 s.client_label)
+        s.syslog(-1, f"{s.client_label}: SMTP protocol error: data sent before the "
+                     "DATA reply")
         s.close()
         return
     s.reply(GO_AHEAD)
@@ -229,8 +248,8 @@ def feed_data(s: "Session") -> bool:
     try:
         rest = reader.feed(chunk)
     except BareLineEnd as exc:
-        log.info("%s: %s; session dropped (srv_features g/u choose otherwise)",
-                 s.client_label, exc.reply[10:])
+        s.syslog(-1, f"{s.client_label}: {exc.reply[10:]}: session dropped "
+                     "(srv_features g2/u2 would replace it by a blank)", LOG_NOTICE)
         s.data_reader = None
         s.take_held()
         s.reply(exc.reply)
@@ -249,7 +268,8 @@ def end_of_data(s: "Session", reader: DataReader) -> None:
     txn = s.transaction
     assert result is not None and isinstance(txn, Transaction)
     if result.normalized:
-        log.info("%s: %d bare CR/LF replaced by blanks", s.client_label, result.normalized)
+        s.syslog(-1, f"{s.client_label}: {result.normalized} bare CR/LF in message data "
+                     "replaced by blanks")
     count, length = header_stats(result.data)
     limit = s.settings.max_headers_length
     if limit > 0 and length > limit:
@@ -269,13 +289,12 @@ def end_of_data(s: "Session", reader: DataReader) -> None:
     s.policy.check_unstructured("check_eom", str(result.size))
     if s.failed:
         s.flush_errors()
-        log.info("%s: message refused after DATA from %s", s.client_label, txn.sender_text)
         clear_state(s, "DATA")
         return
     s.take_held()
     if s.policy.discard:
         qid = queue_id()
-        log.info("%s: discarded", qid)
+        s.syslog(4, "discarded", qid=qid)
         s.reply(f"250 2.0.0 {qid} Message accepted for delivery")
         clear_state(s, "DATA")
         return
@@ -291,9 +310,10 @@ def finish_message(s: "Session", qid: str | None, refusal: str | None) -> None:
     txn = s.transaction
     if qid is not None and refusal is None:
         assert isinstance(txn, Transaction)
-        log.info("%s: from=%s, size=%d, nrcpts=%d, proto=%s, daemon=%s, relay=%s", qid,
-                 txn.sender_text, s.message_size, len(txn.recipients), s.protocol or "SMTP",
-                 s.daemon.name or "stdin", s.client_label)
+        record = SenderRecord(txn.sender_text, s.message_size, len(txn.recipients),
+                              s.client_label, proto=s.protocol or "SMTP",
+                              daemon=s.daemon.name or None)
+        s.syslog(4, sender_line(record), qid=qid)
         s.reply(f"250 2.0.0 {qid} Message accepted for delivery")
     else:
         s.reset_errors()
@@ -307,20 +327,16 @@ def data_lost(s: "Session", problem: str) -> None:
     sender = txn.sender_text if isinstance(txn, Transaction) else ""
     s.data_reader = None
     s.take_held()
-    s.reply(f"421 4.4.1 collect: {problem} on connection from {s.client.peer_name}, "
-            f"from={shortenstring(sender, MAXSHORTSTR)}")
-    log.info("collect: %s on connection from %s, sender=%s", problem, s.client.peer_name,
-             sender)
+    s.reply(f"421 4.4.1 collect: relay={s.client.peer_name}, "
+            f"from={shortenstring(sender, MAXSHORTSTR)}, info={problem}")
+    s.syslog(0, f"collect: {problem} on connection from {s.client.peer_name[:100]}, "
+                f"sender={shortenstring(sender, MAXSHORTSTR)}", LOG_NOTICE)
     s.transaction = None
 
 
 def clear_state(s: "Session", command: str) -> None:
     """sendmail's CLEAR_STATE: the transaction is forgotten (HELO, EHLO, RSET, end of
     DATA); a discard decided at connect time stays."""
-    txn = s.transaction
-    if isinstance(txn, Transaction) and txn.recipients and command != "DATA":
-        log.info("%s: %d recipients of %s dropped by %s", s.client_label,
-                 len(txn.recipients), txn.sender_text, command)
     s.transaction = None
     s.policy.define("nrcpts", "0")
     s.policy.discard = s.connection_discard
