@@ -1,0 +1,227 @@
+"""The SMTP listeners: sockets from DaemonPortOptions, one Session per connection.
+
+An asyncio.Protocol (run it on uvloop) reads in bulk and hands everything to the
+session's driver; the protocol core never blocks the loop except for the cf's own
+rulesets.  Naming the client (PTR lookup, then the forward check that decides
+"may be forged") runs in a worker thread before the greeting, as sendmail's
+getauthinfo runs before smtp().
+
+aiosmtpd is not used: it reads DATA a line at a time, answers 555 to RCPT
+parameters and has no PIPELINING, and a bare aiosmtpd sink was measured about six
+times slower than a minimal asyncio protocol (see bench/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from monomail.log.writer import MailLog
+from monomail.smtpd.driver import SessionDriver
+from monomail.smtpd.hooks import Hooks
+from monomail.smtpd.policy import Client, Daemon
+from monomail.smtpd.session import Session
+from monomail.smtpd.settings import Runtime
+
+log = logging.getLogger("monomail.smtpd")
+
+DEFAULT_BACKLOG = 128      # sendmail's ListenQueueSize default on Linux (Listen=)
+BUSY_REPLY = b"421 4.3.2 Too many open connections, try again later\r\n"
+Resolver = Callable[[str], tuple[str | None, str, bool]]   # host -> (name, resolve, forged)
+
+
+@dataclass(frozen=True)
+class Listener:
+    """One DaemonPortOptions setting, with sendmail's defaults filled in."""
+
+    name: str = "MTA"
+    family: str = "inet"
+    addr: str | None = None        # None: every address of the family
+    port: int | str = 25
+    modifiers: str = ""
+    backlog: int = DEFAULT_BACKLOG
+
+    @classmethod
+    def from_options(cls, settings: Mapping[str, object]) -> "Listener":
+        family = str(settings.get("Family") or "inet")
+        port = settings.get("Port", 25)
+        return cls(name=str(settings.get("Name") or "MTA"), family=family,
+                   addr=str(settings["Addr"]) if settings.get("Addr") else None,
+                   port=port if isinstance(port, int) else str(port),
+                   modifiers=str(settings.get("Modifier") or ""),
+                   backlog=int(settings.get("Listen") or DEFAULT_BACKLOG))  # type: ignore[call-overload]
+
+    @property
+    def optional(self) -> bool:
+        """Modifier O: a socket that cannot be opened is skipped, not fatal."""
+        return "O" in self.modifiers
+
+    def daemon(self, addr: str, port: int) -> Daemon:
+        flags = " ".join(c + c if c.isupper() else c for c in self.modifiers)
+        return Daemon(self.name, flags, self.family, addr, port, self.modifiers)
+
+    def numeric_port(self) -> int:
+        if isinstance(self.port, int):
+            return self.port
+        return socket.getservbyname(self.port, "tcp")
+
+
+def listeners_from_config(options: Mapping[str, object]) -> list[Listener]:
+    """The cf's DaemonPortOptions; none at all means sendmail's one MTA on port 25."""
+    settings = options.get("DaemonPortOptions") or ()
+    listeners = [Listener.from_options(s) for s in settings]  # type: ignore[union-attr]
+    return listeners or [Listener()]
+
+
+def system_resolver(host: str) -> tuple[str | None, str, bool]:
+    """The client's name as sendmail finds it: the C library's reverse lookup, then a
+    forward lookup of that name that must give the address back ("may be forged")."""
+    try:
+        name = socket.gethostbyaddr(host)[0]
+    except socket.herror as exc:
+        return None, "TEMP" if exc.errno == 2 else "FAIL", False   # 2: TRY_AGAIN
+    except OSError:
+        return None, "FAIL", False
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(name, None)}
+    except OSError:
+        return name, "OK", True
+    return name, "OK", host not in addresses
+
+
+class SmtpServer:
+    """Every listener of one daemon; sessions read the Runtime current when they start,
+    so a reload (set_runtime) changes new sessions only."""
+
+    def __init__(self, runtime: Runtime, hooks: Hooks, *, maillog: MailLog | None = None,
+                 resolver: Resolver = system_resolver, max_sessions: int = 0) -> None:
+        self.runtime = runtime
+        self.hooks = hooks
+        self.maillog = maillog
+        self.resolver = resolver
+        self.max_sessions = max_sessions
+        self.sessions: set[SmtpProtocol] = set()
+        self.servers: list[asyncio.AbstractServer] = []
+
+    def set_runtime(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    async def listen(self, listeners: list[Listener]) -> list[tuple[str, int]]:
+        """Open every listener; returns the (address, port) pairs bound."""
+        loop = asyncio.get_running_loop()
+        bound: list[tuple[str, int]] = []
+        for listener in listeners:
+            try:
+                server = await self._open(loop, listener)
+            except OSError as exc:
+                if not listener.optional:
+                    raise
+                log.warning("daemon %s: optional socket not opened: %s", listener.name, exc)
+                continue
+            self.servers.append(server)
+            for sock in server.sockets:
+                name = sock.getsockname()
+                bound.append((str(name[0]), int(name[1])) if isinstance(name, tuple)
+                             else (str(name), 0))
+        return bound
+
+    async def _open(self, loop: asyncio.AbstractEventLoop,
+                    listener: Listener) -> asyncio.AbstractServer:
+        def factory() -> SmtpProtocol:
+            return SmtpProtocol(self, listener)
+        if listener.family == "local":
+            path = listener.addr or ""
+            if os.path.exists(path):
+                os.unlink(path)
+            return await loop.create_unix_server(factory, path, backlog=listener.backlog)
+        family = socket.AF_INET6 if listener.family == "inet6" else socket.AF_INET
+        host = listener.addr or ("::" if family == socket.AF_INET6 else "0.0.0.0")
+        return await loop.create_server(factory, host, listener.numeric_port(),
+                                        family=family, backlog=listener.backlog,
+                                        reuse_address=True)
+
+    def close(self) -> None:
+        """Stop accepting; sessions in progress go on."""
+        for server in self.servers:
+            server.close()
+
+    async def wait_closed(self) -> None:
+        for server in self.servers:
+            await server.wait_closed()
+
+
+class SmtpProtocol(asyncio.Protocol):
+    """One connection: who it is, then its session."""
+
+    def __init__(self, server: SmtpServer, listener: Listener) -> None:
+        self.server = server
+        self.listener = listener
+        self.transport: asyncio.Transport | None = None
+        self.driver: SessionDriver | None = None
+        self._early: list[bytes] = []
+        self._eof = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        server = self.server
+        if server.max_sessions and len(server.sessions) >= server.max_sessions:
+            transport.write(BUSY_REPLY)
+            transport.close()
+            return
+        server.sessions.add(self)
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        asyncio.ensure_future(self._begin())
+
+    async def _begin(self) -> None:
+        assert self.transport is not None
+        peer = self.transport.get_extra_info("peername")
+        local = self.transport.get_extra_info("sockname")
+        if isinstance(peer, tuple):
+            loop = asyncio.get_running_loop()
+            name, resolve, forged = await loop.run_in_executor(
+                None, self.server.resolver, peer[0])
+            client = Client.network(peer[0], peer[1], name, resolve, forged)
+            daemon = self.listener.daemon(str(local[0]), int(local[1]))
+        else:
+            client = Client(addr="[UNIX: localhost]", name="localhost", resolve="OK",
+                            authinfo="localhost")
+            daemon = self.listener.daemon(str(local), 0)
+        if self.transport.is_closing():
+            self.server.sessions.discard(self)
+            return
+        session = Session(self.server.runtime, client, daemon, self.server.hooks,
+                          maillog=self.server.maillog)
+        self.driver = SessionDriver(session, self.transport.write, self.transport.close,
+                                    pause_reading=self.transport.pause_reading,
+                                    resume_reading=self.transport.resume_reading)
+        self.driver.start()
+        for data in self._early:
+            self.driver.data_received(data)
+        self._early.clear()
+        if self._eof:
+            self.driver.eof_received()
+
+    def data_received(self, data: bytes) -> None:
+        if self.driver is None:
+            self._early.append(data)
+        else:
+            self.driver.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        if self.driver is None:
+            self._eof = True
+        else:
+            self.driver.eof_received()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.server.sessions.discard(self)
+        if self.driver is not None:
+            self.driver.connection_lost()
