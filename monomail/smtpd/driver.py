@@ -39,6 +39,7 @@ class SessionDriver:
         self._max_buffered = max_buffered
         self._reading_paused = False
         self._timer: asyncio.TimerHandle | None = None
+        self._deadline: float | None = None
         self._pause_timer: asyncio.TimerHandle | None = None
         self._accepting: asyncio.Task[None] | None = None
         self._closed = False
@@ -122,6 +123,12 @@ class SessionDriver:
 
     def _timed_out(self) -> None:
         self._timer = None
+        if self._closed or self._deadline is None:
+            return
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._deadline:
+            self._timer = loop.call_at(self._deadline, self._timed_out)
+            return
         if not self._closed:
             self.session.syslog(1, f"timeout waiting for input from "
                                    f"{self.session.client.peer_name[:100]} during "
@@ -131,12 +138,22 @@ class SessionDriver:
 
     # ------------------------------------------------------------------ helpers
     def _arm_timer(self) -> None:
-        self._cancel_timer()
+        """Move the read deadline; the one timer is only replaced when the deadline
+        comes earlier (input arrives far more often than timeouts change)."""
         timeout = self.session.read_timeout
-        if timeout > 0:
-            self._timer = asyncio.get_running_loop().call_later(timeout, self._timed_out)
+        if timeout <= 0:
+            self._deadline = None
+            return
+        loop = asyncio.get_running_loop()
+        self._deadline = loop.time() + timeout
+        if self._timer is not None and self._timer.when() > self._deadline:
+            self._timer.cancel()
+            self._timer = None
+        if self._timer is None:
+            self._timer = loop.call_at(self._deadline, self._timed_out)
 
     def _cancel_timer(self) -> None:
+        self._deadline = None
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping
 
 from monomail import sysexits as ex
 from monomail.arpadate import arpadate
@@ -130,6 +130,34 @@ class Daemon:
         return cls(name="", flags="c u", family="", addr="", port=0)
 
 
+class MacroView(Mapping[str, str]):
+    """The session's macros by name ("_", "{client_addr}"), read live: hooks see the
+    values of the moment they look."""
+
+    def __init__(self, env: RewriteEnv) -> None:
+        self._env = env
+
+    def _name(self, mid: int) -> str:
+        return chr(mid) if 0x20 < mid <= 0x7F else "{" + self._env.macname(mid) + "}"
+
+    def __getitem__(self, name: str) -> str:
+        if len(name) == 1:
+            mid = ord(name)
+        else:
+            mid = self._env.names.id_of(name.strip("{}"), self._env.syserr)
+        return self._env.macros[mid]
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._name(mid) for mid in list(self._env.macros))
+
+    def __len__(self) -> int:
+        return len(self._env.macros)
+
+    def snapshot(self) -> dict[str, str]:
+        """The values as they are now, for a hook that runs later."""
+        return {self._name(mid): value for mid, value in self._env.macros.items()}
+
+
 class Policy:
     """The cf's view of one session: one rewriting environment and its macros."""
 
@@ -142,16 +170,31 @@ class Policy:
         self.client = client
         self.daemon = daemon
         self.syslog = syslog
+        self._ids: dict[str, int] = {}
         self.discard = False      # a ruleset chose $#discard (sendmail's EF_DISCARD)
         self._connection_macros()
 
     # --- macros
+    def macro_id(self, name: str) -> int:
+        """The id of "x" or "name" (without braces); ids of long names are looked up
+        once per session, not parsed on every use (this is on the per-message path)."""
+        mid = self._ids.get(name)
+        if mid is None:
+            mid = ord(name) if len(name) == 1 else self.env.names.id_of(name, self.env.syserr)
+            self._ids[name] = mid
+        return mid
+
     def define(self, name: str, value: str | None) -> None:
-        self.env.define_macro(name, value)
+        if value is None:
+            self.env.macros.pop(self.macro_id(name), None)
+        else:
+            self.env.macros[self.macro_id(name)] = value
 
     def macro(self, name: str) -> str | None:
-        return self.env.macros.get(self.env.names.lookup(
-            name if len(name) == 1 else "{" + name + "}", self.env.syserr))
+        return self.env.macros.get(self.macro_id(name))
+
+    def macro_view(self) -> "MacroView":
+        return MacroView(self.env)
 
     def expand(self, text: str) -> str:
         """A cf string with its macros expanded (the greeting, help texts)."""

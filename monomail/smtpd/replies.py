@@ -33,13 +33,19 @@ def enhanced_prefix(text: str) -> str:
     return word if blank and is_enhanced(word) else ""
 
 
+_SEVEN_BIT = {code: code & 0x7F for code in range(0x80, 0x100)}
+
+
 def _seven_bit(text: str) -> str:
-    return "".join(chr(ord(ch) & 0x7F) for ch in text)
+    return text if text.isascii() else text.translate(_SEVEN_BIT)
 
 
 def format_reply(text: str, to: str | None = None, default_code: str = "050",
                  default_enhanced: str | None = None, soft_bounce: bool = False) -> str:
     """One reply line without CRLF: fmtmsg with the given defaults."""
+    if to is None and not soft_bounce and not default_enhanced and is_reply(text) \
+            and len(text) > 4 and text.isascii():
+        return text             # already what fmtmsg would make of it (the usual case)
     code = default_code
     if has_code(text):
         code, text = text[:4], text[4:]

@@ -18,7 +18,7 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Mapping, cast
 
 from monomail.log.writer import MailLog
 from monomail.smtpd.driver import SessionDriver
@@ -30,6 +30,8 @@ from monomail.smtpd.settings import Runtime
 log = logging.getLogger("monomail.smtpd")
 
 DEFAULT_BACKLOG = 128      # sendmail's ListenQueueSize default on Linux (Listen=)
+NAME_CACHE_SECONDS = 30.0  # how long a client's name is reused for its next connections
+NAME_CACHE_SIZE = 4096
 BUSY_REPLY = b"421 4.3.2 Too many open connections, try again later\r\n"
 Resolver = Callable[[str], tuple[str | None, str, bool]]   # host -> (name, resolve, forged)
 
@@ -106,6 +108,26 @@ class SmtpServer:
         self.max_sessions = max_sessions
         self.sessions: set[SmtpProtocol] = set()
         self.servers: list[asyncio.AbstractServer] = []
+        self._names: dict[str, tuple[float, tuple[str | None, str, bool]]] = {}
+
+    def cached_name(self, host: str) -> tuple[str | None, str, bool] | None:
+        """A client name resolved in the last NAME_CACHE_SECONDS: busy senders reconnect
+        from the same address, and a thread hop per connection costs more than all the
+        rest of the greeting."""
+        cached = self._names.get(host)
+        if cached is not None and cached[0] > asyncio.get_running_loop().time():
+            return cached[1]
+        return None
+
+    async def client_name(self, host: str) -> tuple[str | None, str, bool]:
+        """The resolver's answer, looked up in a worker thread (it may ask the DNS)."""
+        loop = asyncio.get_running_loop()
+        answer = await loop.run_in_executor(None, self.resolver, host)
+        if answer[1] != "TEMP":
+            if len(self._names) >= NAME_CACHE_SIZE:
+                self._names.clear()
+            self._names[host] = (loop.time() + NAME_CACHE_SECONDS, answer)
+        return answer
 
     def set_runtime(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -166,36 +188,39 @@ class SmtpProtocol(asyncio.Protocol):
         self._eof = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)   # uvloop's is no subclass
         server = self.server
         if server.max_sessions and len(server.sessions) >= server.max_sessions:
-            transport.write(BUSY_REPLY)
-            transport.close()
+            self.transport.write(BUSY_REPLY)
+            self.transport.close()
             return
         server.sessions.add(self)
-        sock = transport.get_extra_info("socket")
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        asyncio.ensure_future(self._begin())
-
-    async def _begin(self) -> None:
-        assert self.transport is not None
         peer = self.transport.get_extra_info("peername")
-        local = self.transport.get_extra_info("sockname")
-        if isinstance(peer, tuple):
-            loop = asyncio.get_running_loop()
-            name, resolve, forged = await loop.run_in_executor(
-                None, self.server.resolver, peer[0])
-            client = Client.network(peer[0], peer[1], name, resolve, forged)
-            daemon = self.listener.daemon(str(local[0]), int(local[1]))
+        if not isinstance(peer, tuple):
+            self._begin(Client(addr="[UNIX: localhost]", name="localhost", resolve="OK",
+                               authinfo="localhost"))
+            return
+        known = server.cached_name(peer[0])
+        if known is not None:
+            self._begin(Client.network(peer[0], peer[1], *known))
         else:
-            client = Client(addr="[UNIX: localhost]", name="localhost", resolve="OK",
-                            authinfo="localhost")
-            daemon = self.listener.daemon(str(local), 0)
+            asyncio.ensure_future(self._resolve_and_begin(peer))
+
+    async def _resolve_and_begin(self, peer: tuple[str, int]) -> None:
+        name, resolve, forged = await self.server.client_name(peer[0])
+        assert self.transport is not None
         if self.transport.is_closing():
             self.server.sessions.discard(self)
             return
+        self._begin(Client.network(peer[0], peer[1], name, resolve, forged))
+
+    def _begin(self, client: Client) -> None:
+        assert self.transport is not None
+        local = self.transport.get_extra_info("sockname")
+        if isinstance(local, tuple):
+            daemon = self.listener.daemon(str(local[0]), int(local[1]))
+        else:
+            daemon = self.listener.daemon(str(local), 0)
         session = Session(self.server.runtime, client, daemon, self.server.hooks,
                           maillog=self.server.maillog)
         self.driver = SessionDriver(session, self.transport.write, self.transport.close,

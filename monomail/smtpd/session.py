@@ -289,13 +289,12 @@ class Session:
         data, self._in = bytes(self._in), bytearray()
         return data
 
-    def info(self) -> SessionInfo:
-        macros = {}
-        for name, value in self.policy.env.macros.items():
-            macros[self.policy.env.macname(name) if name > 0x7F or name <= 0x20
-                   else chr(name)] = value
+    def info(self, snapshot: bool = False) -> SessionInfo:
+        """What hooks learn about the session; macros are a live view unless a
+        snapshot is asked for (a message handed over keeps the values of its DATA)."""
+        view = self.policy.macro_view()
         return SessionInfo(self.client, self.daemon, self.helo, self.protocol or "SMTP",
-                           macros)
+                           view.snapshot() if snapshot else view)
 
     # ------------------------------------------------------------------ commands
     def command(self, line: str) -> None:

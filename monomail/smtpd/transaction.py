@@ -302,7 +302,7 @@ def end_of_data(s: "Session", reader: DataReader) -> None:
                         ret=txn.params.ret, body_type=body or "7BIT",
                         macros=s.policy.persistent_macros())
     from monomail.smtpd.session import MessageReady
-    s.waiting = MessageReady(s.info(), envelope, result.data)
+    s.waiting = MessageReady(s.info(snapshot=True), envelope, result.data)
     s.message_size = result.size
 
 
