@@ -23,7 +23,7 @@ from monomail.smtpd.driver import SessionDriver
 from monomail.smtpd.hooks import Hooks
 from monomail.smtpd.policy import Client, Daemon
 from monomail.smtpd.session import Session
-from monomail.smtpd.settings import Runtime
+from monomail.smtpd.settings import Runtime, SettingsError
 
 if TYPE_CHECKING:
     from monomail.config.model import Config
@@ -36,7 +36,11 @@ def run_smtp_stdio(config: "Config") -> int:
         for text in config.output:
             sys.stdout.write(text + "\n")
         return config.fatal
-    runtime = Runtime.from_config(config)
+    try:
+        runtime = Runtime.from_config(config)
+    except SettingsError as exc:
+        sys.stdout.write(f"{exc}\n")
+        return ex.EX_CONFIG
     settings = runtime.settings
     if not os.path.isdir(settings.queue_directory):
         sys.stdout.write(f"451 4.0.0 cannot chdir({settings.queue_directory}): "

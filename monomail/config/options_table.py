@@ -346,6 +346,9 @@ MONOMAIL_OPTIONS: tuple[OptionDef, ...] = tuple(
         ("SmrshDirectory", "str", None,
          "run prog mailer commands by smrsh's rules, with programs from this folder only "
          "(sendmail's smrsh has its folder compiled in)"),
+        ("BareLineEnds", "str", "reject",
+         "a bare CR or LF in SMTP message data: reject (421, as sendmail 8.18), normalize "
+         "(a blank) or accept; srv_features g/G/g2 and u/U/u2 decide per client"),
     ))
 
 # what a general queue or resolver timeout also sets

@@ -53,6 +53,8 @@ def default_features(settings: SmtpSettings, modifiers: str) -> ServerFeatures:
         etrn="noetrn" not in privacy and "E" not in modifiers,
         smtputf8=settings.smtputf8,
         require_auth="a" in modifiers,
+        bare_lf=settings.bare_line_ends,
+        bare_cr=settings.bare_line_ends,
     )
 
 

@@ -97,7 +97,9 @@ def system_resolver(host: str) -> tuple[str | None, str, bool]:
 
 class SmtpServer:
     """Every listener of one daemon; sessions read the Runtime current when they start,
-    so a reload (set_runtime) changes new sessions only."""
+    so a reload (set_runtime) changes new sessions only.  `max_sessions` (default:
+    MaxDaemonChildren) caps concurrent sessions: sendmail leaves connections over the
+    cap waiting in the listen queue, one process cannot, so they get 421 at once."""
 
     def __init__(self, runtime: Runtime, hooks: Hooks, *, maillog: MailLog | None = None,
                  resolver: Resolver = system_resolver, max_sessions: int = 0) -> None:
@@ -190,7 +192,8 @@ class SmtpProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)   # uvloop's is no subclass
         server = self.server
-        if server.max_sessions and len(server.sessions) >= server.max_sessions:
+        limit = server.max_sessions or server.runtime.settings.max_children
+        if limit and len(server.sessions) >= limit:
             self.transport.write(BUSY_REPLY)
             self.transport.close()
             return

@@ -11,11 +11,25 @@ from typing import Iterable, cast
 
 from monomail.config.model import Config
 from monomail.rewrite.engine import Rewriter
+from monomail.smtpd.reader import Bare
 
 DEFAULT_HELO_LIMIT = 3      # sendmail's MAXHELOCOMMANDS
 DEFAULT_VRFY_LIMIT = 6      # MAXVRFYCOMMANDS
 DEFAULT_ETRN_LIMIT = 8      # MAXETRNCOMMANDS
 MAX_BAD_COMMANDS = 25       # MAXBADCOMMANDS
+
+
+class SettingsError(ValueError):
+    """An option value the server cannot run with; the message names the option."""
+
+
+def _bare(config: Config) -> Bare:
+    value = str(config.options.get("Monomail.BareLineEnds") or "reject").lower()
+    try:
+        return Bare(value)
+    except ValueError:
+        raise SettingsError(f"{config.path}: Monomail.BareLineEnds={value}: expected reject, "
+                            "normalize or accept") from None
 
 
 def _int(config: Config, name: str, default: int = 0) -> int:
@@ -49,6 +63,7 @@ class SmtpSettings:
     queue_directory: str           # QueueDirectory
     min_free_blocks: int           # MinFreeBlocks (its blocks; /size went to MaxMessageSize)
     log_file: str | None           # Monomail.LogFile
+    bare_line_ends: Bare           # Monomail.BareLineEnds: the default of g/G/g2 and u/U/u2
 
     @classmethod
     def from_config(cls, config: Config) -> "SmtpSettings":
@@ -77,6 +92,7 @@ class SmtpSettings:
             queue_directory=str(opts.get("QueueDirectory") or ""),
             min_free_blocks=getattr(opts.get("MinFreeBlocks"), "blocks", 0),
             log_file=str(opts.get("Monomail.LogFile") or "") or None,
+            bare_line_ends=_bare(config),
         )
 
 

@@ -256,3 +256,21 @@ async def test_silent_client_is_dropped_after_timeout_command(tmp_path: Path) ->
     assert await asyncio.wait_for(asyncio.to_thread(raw.closed), timeout=IO_TIMEOUT)
     raw.close()
     fixture.server.close()
+
+
+async def test_sessions_over_max_daemon_children_get_421(tmp_path: Path) -> None:
+    fixture = await start(tmp_path, None, " MaxDaemonChildren=1")
+    first = await asyncio.to_thread(fixture.raw)
+
+    def second() -> list[str]:
+        sock = socket.create_connection(("127.0.0.1", fixture.port), timeout=IO_TIMEOUT)
+        raw = Raw(sock)
+        reply = raw.reply()
+        raw.close()
+        return reply
+    assert await asyncio.to_thread(second) == [
+        "421 4.3.2 Too many open connections, try again later"]
+    first.send(b"QUIT\r\n")
+    assert (await asyncio.to_thread(first.reply))[0].startswith("221 ")
+    first.close()
+    fixture.server.close()

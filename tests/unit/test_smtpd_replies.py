@@ -50,7 +50,8 @@ def settings(**changes: object) -> SmtpSettings:
                 bad_rcpt_throttle=0, command_timeout=3600, datablock_timeout=3600,
                 deliver_by_min=0, send_mime_errors=True, allow_bogus_helo=False,
                 soft_bounce=False, eight_bit_mode="p", reject_nul=False, smtputf8=False,
-                log_level=9, queue_directory="", min_free_blocks=0, log_file=None)
+                log_level=9, queue_directory="", min_free_blocks=0, log_file=None,
+                bare_line_ends=Bare.REJECT)
     base.update(changes)
     return SmtpSettings(**base)  # type: ignore[arg-type]
 

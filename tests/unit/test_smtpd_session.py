@@ -16,7 +16,7 @@ from monomail.smtpd.hooks import (Hooks, RecipientAnswer, RecipientCheck, Sessio
                                   Verified)
 from monomail.smtpd.policy import Client, Daemon
 from monomail.smtpd.session import MessageReady, Pause, Session
-from monomail.smtpd.settings import Runtime
+from monomail.smtpd.settings import Runtime, SettingsError
 
 TESTS = Path(__file__).resolve().parents[1]
 OUTSIDE = Client.network("127.0.0.2", 40000, "outside.example.net", "OK")
@@ -285,3 +285,20 @@ def test_listener_modifiers_reach_the_features(make: Callable[..., Session]) -> 
     assert "250-ETRN" not in ehlo
     assert lines(s, b"MAIL FROM:<a@mx.example.org>\r\n") == ["530 5.7.0 Authentication required"]
     assert s.policy.macro("daemon_flags") == "EE a" and s.policy.macro("daemon_name") == "MSA"
+
+
+def test_bare_line_ends_option_sets_the_default_mode(make: Callable[..., Session],
+                                                      cf_path: Path) -> None:
+    s = greeted(make(" Monomail.BareLineEnds=normalize"))
+    start_data(s)
+    s.receive(b"Subject: x\r\n\r\nbare\nLF\r\n.\r\n")
+    assert isinstance(s.waiting, MessageReady)
+    assert s.waiting.data == b"Subject: x\r\n\r\nbare LF\r\n"
+    s = greeted(make())
+    start_data(s)
+    assert lines(s, b"Subject: x\r\n\r\nbare\nLF\r\n") == [
+        "421 4.5.0 Bare linefeed (LF) not allowed"]
+    assert s.closed
+    with pytest.raises(SettingsError, match="Monomail.BareLineEnds=sometimes: expected"):
+        Runtime.from_config(parse_cf(str(cf_path),
+                                     command_line=(" Monomail.BareLineEnds=sometimes",)))
