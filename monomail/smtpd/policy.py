@@ -120,9 +120,12 @@ class Daemon:
     name: str = "MTA"
     flags: str = ""           # {daemon_flags}: the Modifier letters, blank separated
     family: str = "inet"
-    addr: str = "0.0.0.0"
+    addr: str = "0.0.0.0"     # {daemon_addr}: the address the listener was told to use
     port: int = 25
     modifiers: str = ""
+    if_addr: str | None = None     # the address the client connected to, unless loopback
+    if_family: str | None = None   # its address family number (2 inet, 10 inet6)
+    if_name: str | None = None     # its name, or "[addr]"
 
     @classmethod
     def stdin(cls) -> "Daemon":
@@ -221,6 +224,9 @@ class Policy:
             self.define("daemon_family", d.family)
             self.define("daemon_addr", d.addr)
             self.define("daemon_port", str(d.port))
+            self.define("if_name", d.if_name)
+            self.define("if_addr", d.if_addr)
+            self.define("if_family", d.if_family)
 
     def persistent_macros(self) -> tuple[tuple[str, str], ...]:
         """The macros a queued message keeps: class {persistentMacros} and the client

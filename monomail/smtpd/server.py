@@ -14,6 +14,7 @@ times slower than a minimal asyncio protocol (see bench/RESULTS.md).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import os
 import socket
@@ -23,7 +24,7 @@ from typing import Callable, Mapping, cast
 from monomail.log.writer import MailLog
 from monomail.smtpd.driver import SessionDriver
 from monomail.smtpd.hooks import Hooks
-from monomail.smtpd.policy import Client, Daemon
+from monomail.smtpd.policy import Client, Daemon, printable_address
 from monomail.smtpd.session import Session
 from monomail.smtpd.settings import Runtime
 
@@ -62,9 +63,26 @@ class Listener:
         """Modifier O: a socket that cannot be opened is skipped, not fatal."""
         return "O" in self.modifiers
 
-    def daemon(self, addr: str, port: int) -> Daemon:
+    def daemon(self, local: tuple[str, int] | str, local_name: str | None) -> Daemon:
+        """This listener as the session of a connection to `local` sees it."""
         flags = " ".join(c + c if c.isupper() else c for c in self.modifiers)
-        return Daemon(self.name, flags, self.family, addr, port, self.modifiers)
+        wildcard = "::" if self.family == "inet6" else "0.0.0.0"
+        if_addr = if_family = None
+        if isinstance(local, tuple):
+            address = ipaddress.ip_address(local[0].split("%")[0])
+            if not address.is_loopback:
+                if_addr = printable_address(local[0])
+                if_family = "10" if address.version == 6 else "2"
+            if local_name is None:
+                local_name = f"[{printable_address(local[0])}]"
+        port = local[1] if isinstance(local, tuple) else 0
+        listen = self.addr or wildcard
+        try:
+            listen = printable_address(listen)
+        except ValueError:
+            pass                # a socket path, or a host name given as Addr=
+        return Daemon(self.name, flags, self.family, listen, port, self.modifiers,
+                      if_addr, if_family, local_name)
 
     def numeric_port(self) -> int:
         if isinstance(self.port, int):
@@ -201,29 +219,30 @@ class SmtpProtocol(asyncio.Protocol):
         peer = self.transport.get_extra_info("peername")
         if not isinstance(peer, tuple):
             self._begin(Client(addr="[UNIX: localhost]", name="localhost", resolve="OK",
-                               authinfo="localhost"))
+                               authinfo="localhost"),
+                        self.listener.daemon(str(self.transport.get_extra_info("sockname")),
+                                             "localhost"))
             return
-        known = server.cached_name(peer[0])
-        if known is not None:
-            self._begin(Client.network(peer[0], peer[1], *known))
+        local = self.transport.get_extra_info("sockname")
+        known, here = server.cached_name(peer[0]), server.cached_name(local[0])
+        if known is not None and here is not None:
+            self._begin(Client.network(peer[0], peer[1], *known),
+                        self.listener.daemon(local, here[0]))
         else:
-            asyncio.ensure_future(self._resolve_and_begin(peer))
+            asyncio.ensure_future(self._resolve_and_begin(peer, local))
 
-    async def _resolve_and_begin(self, peer: tuple[str, int]) -> None:
+    async def _resolve_and_begin(self, peer: tuple[str, int], local: tuple[str, int]) -> None:
         name, resolve, forged = await self.server.client_name(peer[0])
+        here = await self.server.client_name(local[0])
         assert self.transport is not None
         if self.transport.is_closing():
             self.server.sessions.discard(self)
             return
-        self._begin(Client.network(peer[0], peer[1], name, resolve, forged))
+        self._begin(Client.network(peer[0], peer[1], name, resolve, forged),
+                    self.listener.daemon(local, here[0]))
 
-    def _begin(self, client: Client) -> None:
+    def _begin(self, client: Client, daemon: Daemon) -> None:
         assert self.transport is not None
-        local = self.transport.get_extra_info("sockname")
-        if isinstance(local, tuple):
-            daemon = self.listener.daemon(str(local[0]), int(local[1]))
-        else:
-            daemon = self.listener.daemon(str(local), 0)
         session = Session(self.server.runtime, client, daemon, self.server.hooks,
                           maillog=self.server.maillog)
         self.driver = SessionDriver(session, self.transport.write, self.transport.close,

@@ -17,8 +17,8 @@ from monomail.config import mc
 from monomail.config.cfparser import parse_cf
 from monomail.queue.qfcodec import Envelope
 from monomail.queue.store import QueueStore
-from monomail.smtpd.hooks import Hooks, SessionInfo
-from monomail.smtpd.server import Listener, SmtpServer
+from monomail.smtpd.hooks import Hooks, RecipientAnswer, RecipientCheck, SessionInfo
+from monomail.smtpd.server import Listener, SmtpServer, listeners_from_config
 from monomail.smtpd.settings import Runtime
 
 HERE = Path(__file__).resolve().parent
@@ -274,3 +274,72 @@ async def test_sessions_over_max_daemon_children_get_421(tmp_path: Path) -> None
     assert (await asyncio.to_thread(first.reply))[0].startswith("221 ")
     first.close()
     fixture.server.close()
+
+
+async def test_connection_macros_reach_the_rules_and_hooks(tmp_path: Path) -> None:
+    seen: list[dict[str, str]] = []
+
+    def spy(store: QueueStore) -> Hooks:
+        def recipient(info: SessionInfo, check: RecipientCheck) -> RecipientAnswer:
+            seen.append(dict(info.macros))
+            return RecipientAnswer()
+        return Hooks.for_store(store, recipient=recipient)
+
+    fixture = await start(tmp_path, spy)
+
+    def talk() -> None:
+        with fixture.client("127.0.0.2") as smtp:
+            smtp.ehlo("client.example.org")
+            smtp.mail("a@mx.example.org")
+            smtp.rcpt("root@mail.example.com")
+    await in_thread(talk)
+    macros = seen[0]
+    assert macros["{client_addr}"] == "127.0.0.2"
+    assert macros["{client_name}"] == macros["{client_ptr}"] == "outside.example.net"
+    assert macros["{client_resolve}"] == "OK"
+    assert macros["_"] == "outside.example.net [127.0.0.2]"
+    assert macros["{daemon_name}"] == "MTA" and macros["{daemon_addr}"] == "127.0.0.1"
+    assert macros["{daemon_port}"] == str(fixture.port)
+    assert "{if_addr}" not in macros                    # loopback, as sendmail leaves it
+    assert macros["s"] == "client.example.org" and macros["r"] == "ESMTP"
+    assert macros["{rcpt_mailer}"] == "local" and macros["{rcpt_addr}"] == "root"
+    assert macros["{mail_addr}"] == "a@mx.example.org"
+    fixture.server.close()
+
+
+async def test_listeners_come_from_daemon_port_options(tmp_path: Path) -> None:
+    runtime = build_cf(tmp_path, " DaemonPortOptions=Name=MTA, Addr=127.0.0.1, Port=0",
+                       " DaemonPortOptions=Name=MSA, Family=inet6, Addr=::1, Port=0, M=EO",
+                       " DaemonPortOptions=Name=X, Family=inet, Addr=192.0.2.1, Port=0, M=O")
+    listeners = listeners_from_config(runtime.config.options)
+    assert [(l.name, l.family, l.addr, l.modifiers) for l in listeners] == [
+        ("MTA", "inet", "127.0.0.1", ""), ("MSA", "inet6", "::1", "EO"),
+        ("X", "inet", "192.0.2.1", "O")]
+    server = SmtpServer(runtime, Hooks(never_accept), resolver=fixed_names)
+    bound = await server.listen(listeners)       # 192.0.2.1 is not ours: optional, skipped
+    assert [host for host, _ in bound][0] == "127.0.0.1" and len(bound) in (1, 2)
+    server.close()
+    await server.wait_closed()
+
+
+async def never_accept(info: SessionInfo, envelope: Envelope, data: bytes) -> str:
+    raise AssertionError("no message in this test")
+
+
+async def test_a_hundred_concurrent_sessions_all_get_their_message_queued(live: Fixture) -> None:
+    async def one(i: int) -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", live.port)
+        replies = []
+        await reader.readline()
+        for line in (b"HELO c.example.org", b"MAIL FROM:<a@mx.example.org>",
+                     b"RCPT TO:<root@mail.example.com>", b"DATA"):
+            writer.write(line + b"\r\n")
+            replies.append(await reader.readline())
+        writer.write(b"Subject: %d\r\n\r\nbody\r\n.\r\nQUIT\r\n" % i)
+        replies.append(await reader.readline())
+        replies.append(await reader.readline())
+        writer.close()
+        return replies[-2]
+    answers = await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(100))), 60)
+    assert all(a.endswith(b"Message accepted for delivery\r\n") for a in answers)
+    assert len(live.store.list()) == 100
