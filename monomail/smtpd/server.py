@@ -19,7 +19,7 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
-from typing import Callable, Mapping, cast
+from typing import Callable, Iterable, Mapping, cast
 
 from monomail.log.writer import MailLog
 from monomail.smtpd.driver import SessionDriver
@@ -92,9 +92,8 @@ class Listener:
 
 def listeners_from_config(options: Mapping[str, object]) -> list[Listener]:
     """The cf's DaemonPortOptions; none at all means sendmail's one MTA on port 25."""
-    settings = options.get("DaemonPortOptions") or ()
-    listeners = [Listener.from_options(s) for s in settings]  # type: ignore[union-attr]
-    return listeners or [Listener()]
+    settings = cast(Iterable[Mapping[str, object]], options.get("DaemonPortOptions") or ())
+    return [Listener.from_options(s) for s in settings] or [Listener()]
 
 
 def system_resolver(host: str) -> tuple[str | None, str, bool]:
@@ -127,7 +126,7 @@ class SmtpServer:
         self.resolver = resolver
         self.max_sessions = max_sessions
         self.sessions: set[SmtpProtocol] = set()
-        self.servers: list[asyncio.AbstractServer] = []
+        self.servers: list[asyncio.Server] = []
         self._names: dict[str, tuple[float, tuple[str | None, str, bool]]] = {}
 
     def cached_name(self, host: str) -> tuple[str | None, str, bool] | None:
@@ -172,7 +171,7 @@ class SmtpServer:
         return bound
 
     async def _open(self, loop: asyncio.AbstractEventLoop,
-                    listener: Listener) -> asyncio.AbstractServer:
+                    listener: Listener) -> asyncio.Server:
         def factory() -> SmtpProtocol:
             return SmtpProtocol(self, listener)
         if listener.family == "local":
