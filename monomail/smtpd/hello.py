@@ -26,6 +26,7 @@ TEMPFAIL_SERVER = "450 4.3.0 Please try again later."
 
 def begin(s: "Session") -> None:
     """What happens between accept() and the greeting."""
+    s.syslog(9, f"connect from {s.client_label}")
     if not s.local_submission:
         s.hold_errors()
         relay_ok = s.policy.check_relay()

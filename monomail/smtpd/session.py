@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from monomail.clib import MAXSHORTSTR, shortenstring
 from monomail.log.writer import LOG_INFO, LOG_NOTICE, MailLog
@@ -29,6 +29,9 @@ from monomail.smtpd.hooks import Hooks, SessionInfo
 from monomail.smtpd.policy import Client, Daemon, Policy
 from monomail.smtpd.reader import MAXLINE, DataReader, LineTooLong, take_line
 from monomail.smtpd.settings import MAX_BAD_COMMANDS, Runtime
+
+if TYPE_CHECKING:
+    from monomail.smtpd.transaction import Transaction
 
 log = logging.getLogger("monomail.smtpd")
 
@@ -82,7 +85,8 @@ class Session:
         self.gothello = False
         self.helo: str | None = None
         self.protocol: str | None = None
-        self.transaction: object | None = None   # transaction.Transaction while MAIL holds
+        self.transaction: Transaction | None = None
+        self.asked = False          # MAIL, EXPN, VRFY or ETRN was used (for the log)
         self.verbose = False
         self.last_command: str | None = None
         self.counters: dict[str, int] = {}
@@ -160,6 +164,9 @@ class Session:
             self._pauses += 1
 
     def close(self) -> None:
+        if not self.closed and not self.asked and self.nullserver is None:
+            self.syslog(5, f"{self.client_label} did not issue MAIL/EXPN/VRFY/ETRN during "
+                           f"connection to {self.daemon.name or 'stdin'}")
         self.closed = True
 
     def outgoing(self) -> bytes:
@@ -311,6 +318,7 @@ class Session:
         word, arg = stripped[:end], stripped[end:].lstrip(" \t\n\v\f\r")
         name = word.lower()
         self.last_command = name if name in COMMANDS else None
+        self.asked = self.asked or name in ("mail", "expn", "vrfy", "etrn")
         handler = COMMANDS.get(name)
         if handler is None and name in UNIMPLEMENTED:
             handler = unimplemented

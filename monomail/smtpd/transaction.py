@@ -140,7 +140,7 @@ def rcpt(s: "Session", arg: str, line: str) -> None:
             s.counters["badrcpt"] = bad + 1
         s.pause(BAD_RCPT_DELAY)
     txn = s.transaction
-    if not isinstance(txn, Transaction):
+    if txn is None:
         s.error("503 5.0.0 Need MAIL before RCPT")
         return
     try:
@@ -218,7 +218,7 @@ def _accepted(s: "Session", txn: Transaction, shown: str, queue: bool) -> None:
 
 def data(s: "Session", arg: str, line: str) -> None:
     txn = s.transaction
-    if not isinstance(txn, Transaction):
+    if txn is None:
         s.error("503 5.0.0 Need MAIL command")
         return
     if not txn.recipients:
@@ -266,7 +266,7 @@ def end_of_data(s: "Session", reader: DataReader) -> None:
     s.data_reader = None
     result = reader.result
     txn = s.transaction
-    assert result is not None and isinstance(txn, Transaction)
+    assert result is not None and txn is not None
     if result.normalized:
         s.syslog(-1, f"{s.client_label}: {result.normalized} bare CR/LF in message data "
                      "replaced by blanks")
@@ -309,7 +309,7 @@ def end_of_data(s: "Session", reader: DataReader) -> None:
 def finish_message(s: "Session", qid: str | None, refusal: str | None) -> None:
     txn = s.transaction
     if qid is not None and refusal is None:
-        assert isinstance(txn, Transaction)
+        assert txn is not None
         record = SenderRecord(txn.sender_text, s.message_size, len(txn.recipients),
                               s.client_label, proto=s.protocol or "SMTP",
                               daemon=s.daemon.name or None)
@@ -324,7 +324,7 @@ def finish_message(s: "Session", qid: str | None, refusal: str | None) -> None:
 def data_lost(s: "Session", problem: str) -> None:
     """The client went away or fell silent in the middle of the data."""
     txn = s.transaction
-    sender = txn.sender_text if isinstance(txn, Transaction) else ""
+    sender = txn.sender_text if txn is not None else ""
     s.data_reader = None
     s.take_held()
     s.reply(f"421 4.4.1 collect: relay={s.client.peer_name}, "

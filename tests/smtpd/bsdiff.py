@@ -25,6 +25,7 @@ import select
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -236,8 +237,9 @@ def make_workspace(spec: btcompare.CfSpec, root: Path,
 
 def run_both(ws: btcompare.Workspace, programs: dict[str, oracle.Program], steps: list[Step],
              scratch: Path) -> dict[str, Transcript]:
-    results = {}
-    for role, program in programs.items():
+    """Both programs at once (each in lock step with its own client), each with an empty
+    queue of its own."""
+    def run(role: str) -> Transcript:
         queue = scratch / f"queue-{role}"
         if queue.exists():
             shutil.rmtree(queue)
@@ -245,8 +247,9 @@ def run_both(ws: btcompare.Workspace, programs: dict[str, oracle.Program], steps
         queue.chmod(0o700)
         settings = ws.settings[role]
         binds = [(settings, str(ws.settings_mount)), *oracle.system_binds(settings)]
-        results[role] = run_bs(program, ws.cf, steps, binds, queue)
-    return results
+        return run_bs(programs[role], ws.cf, steps, binds, queue)
+    with ThreadPoolExecutor(len(programs)) as pool:
+        return dict(zip(programs, pool.map(run, programs)))
 
 
 def queued_messages(scratch: Path, role: str) -> list[str]:
