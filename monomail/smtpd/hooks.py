@@ -127,6 +127,7 @@ class Hooks:
     queue_run: QueueRunHook = log_queue_run
 
     @classmethod
-    def for_store(cls, store: "QueueStore", **others: object) -> "Hooks":
+    def for_store(cls, store: "QueueStore", recipient: RecipientHook = accept_every_recipient,
+                  queue_run: QueueRunHook = log_queue_run) -> "Hooks":
         """The default wiring: the store accepts messages and knows its free space."""
-        return cls(store_acceptor(store), has_room=store.has_room, **others)  # type: ignore[arg-type]
+        return cls(store_acceptor(store), recipient, store.has_room, queue_run)

@@ -52,11 +52,13 @@ class Listener:
     def from_options(cls, settings: Mapping[str, object]) -> "Listener":
         family = str(settings.get("Family") or "inet")
         port = settings.get("Port", 25)
+        backlog = settings.get("Listen")
         return cls(name=str(settings.get("Name") or "MTA"), family=family,
                    addr=str(settings["Addr"]) if settings.get("Addr") else None,
                    port=port if isinstance(port, int) else str(port),
                    modifiers=str(settings.get("Modifier") or ""),
-                   backlog=int(settings.get("Listen") or DEFAULT_BACKLOG))  # type: ignore[call-overload]
+                   backlog=backlog if isinstance(backlog, int) and backlog > 0
+                   else DEFAULT_BACKLOG)
 
     @property
     def optional(self) -> bool:

@@ -31,6 +31,7 @@ from monomail.smtpd.reader import MAXLINE, DataReader, LineTooLong, take_line
 from monomail.smtpd.settings import MAX_BAD_COMMANDS, Runtime
 
 if TYPE_CHECKING:
+    from monomail.maps.hostlookup import HostLookup
     from monomail.smtpd.transaction import Transaction
 
 log = logging.getLogger("monomail.smtpd")
@@ -68,7 +69,7 @@ class Session:
     """The protocol state of one connection."""
 
     def __init__(self, runtime: Runtime, client: Client, daemon: Daemon, hooks: Hooks,
-                 *, hosts: object = None, local_submission: bool = False,
+                 *, hosts: "HostLookup | None" = None, local_submission: bool = False,
                  maillog: MailLog | None = None) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
@@ -77,8 +78,7 @@ class Session:
         self.daemon = daemon
         self.local_submission = local_submission     # -bs: no check_relay
         self.maillog = maillog
-        self.policy = Policy(runtime, client, daemon, self.rule_error, hosts,  # type: ignore[arg-type]
-                             self.syslog)
+        self.policy = Policy(runtime, client, daemon, self.rule_error, hosts, self.syslog)
         self.features: ServerFeatures = default_features(self.settings, daemon.modifiers)
         self.nullserver: str | None = None
         self.hostname = self.policy.macro("j") or "localhost"

@@ -23,7 +23,7 @@ from monomail.rewrite.addrutil import cataddr
 from monomail.rewrite.parseaddr import Address
 from monomail.smtpd.features import parameter_features
 from monomail.smtpd.hooks import RecipientCheck
-from monomail.smtpd.params import (MailParams, PathArgument, Refusal, check_size,
+from monomail.smtpd.params import (MailParams, PathArgument, RcptParams, Refusal, check_size,
                                    parse_mail_parameters, parse_rcpt_parameters,
                                    split_mail, split_rcpt)
 from monomail.smtpd.reader import BareLineEnd, DataReader, header_stats
@@ -70,16 +70,21 @@ def _refused(s: "Session", result: object) -> bool:
 
 # ---------------------------------------------------------------------- MAIL
 
-def mail(s: "Session", arg: str, line: str) -> None:
-    privacy = s.settings.privacy
-    if not s.gothello and "needmailhelo" in privacy:
-        s.error("503 5.0.0 Polite people say HELO first")
-        return
+def _mail_out_of_place(s: "Session") -> str | None:
+    """What MAIL may not do at this point of the session."""
+    if not s.gothello and "needmailhelo" in s.settings.privacy:
+        return "503 5.0.0 Polite people say HELO first"
     if s.transaction is not None:
-        s.error("503 5.5.0 Sender already specified")
-        return
+        return "503 5.5.0 Sender already specified"
     if s.features.require_auth:
-        s.error("530 5.7.0 Authentication required")
+        return "530 5.7.0 Authentication required"
+    return None
+
+
+def mail(s: "Session", arg: str, line: str) -> None:
+    refusal = _mail_out_of_place(s)
+    if refusal:
+        s.error(refusal)
         return
     pf = parameter_features(s.features, s.settings)
     path = split_mail(arg, pf)
@@ -175,8 +180,9 @@ def _recipient(s: "Session", txn: Transaction, arg: str) -> None:
     params = parse_rcpt_parameters(path.parameters, pf)
     if _refused(s, params):
         return
-    if params.notify:       # type: ignore[union-attr]
-        s.policy.define("dsn_notify", ",".join(params.notify))  # type: ignore[union-attr]
+    assert isinstance(params, RcptParams)
+    if params.notify:
+        s.policy.define("dsn_notify", ",".join(params.notify))
     if not s.policy.check_address("check_rcpt", path.address, "e r") or s.failed:
         return
     key = (address.mailer, address.host.lower() if address.host else None, address.user)
@@ -184,18 +190,12 @@ def _recipient(s: "Session", txn: Transaction, arg: str) -> None:
     if first is not None:
         _accepted(s, txn, first, address.queue_up)
         return
-    queue = address.queue_up
-    if not s.policy.discard:
-        check = RecipientCheck(path.address, address, "rcpt", params,  # type: ignore[arg-type]
-                               txn.sender)
-        answer = s.hooks.recipient(s.info(), check)
-        if answer.error:
-            s.error(answer.error, path.address)
-            return
-        queue = answer.queue
+    queue = _verified(s, txn, path, address, params)
+    if queue is None:
+        return
     recipient = Recipient(envelope_address(path, s.policy.env.tables.internal),
-                          notify=params.notify,  # type: ignore[union-attr]
-                          orcpt=str(params.orcpt) if params.orcpt else None)  # type: ignore[union-attr]
+                          notify=params.notify,
+                          orcpt=str(params.orcpt) if params.orcpt else None)
     try:
         check_recipient(recipient)
     except ValueError:
@@ -204,6 +204,20 @@ def _recipient(s: "Session", txn: Transaction, arg: str) -> None:
     txn.recipients.append(recipient)
     txn.seen[key] = path.address
     _accepted(s, txn, path.address, queue)
+
+
+def _verified(s: "Session", txn: Transaction, path: PathArgument, address: Address,
+              params: RcptParams) -> bool | None:
+    """The recipient hook's verdict: None if it refused, else whether delivery will
+    be from the queue.  A discarded transaction is not looked at (as sendmail)."""
+    if s.policy.discard:
+        return address.queue_up
+    check = RecipientCheck(path.address, address, "rcpt", params, txn.sender)
+    answer = s.hooks.recipient(s.info(), check)
+    if answer.error:
+        s.error(answer.error, path.address)
+        return None
+    return answer.queue
 
 
 def _accepted(s: "Session", txn: Transaction, shown: str, queue: bool) -> None:

@@ -6,17 +6,23 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
+from typing import Callable
+
 import pytest
 
 import bsdiff
 import oracle
 
 
-@pytest.fixture(scope="module")
-def workspaces(bt_programs: dict[str, oracle.Program], bt_work_root: Path):  # type: ignore[no-untyped-def]
-    built: dict[str, object] = {}
+Workspaces = Callable[[str], bsdiff.btcompare.Workspace]
 
-    def get(name: str):  # type: ignore[no-untyped-def]
+
+@pytest.fixture(scope="module")
+def workspaces(bt_programs: dict[str, oracle.Program], bt_work_root: Path) -> Workspaces:
+    """Each cf's workspace, built when a test first needs it."""
+    built: dict[str, bsdiff.btcompare.Workspace] = {}
+
+    def get(name: str) -> bsdiff.btcompare.Workspace:
         if name not in built:
             spec = next(s for s in bsdiff.cf_specs() if s.name == name)
             built[name] = bsdiff.make_workspace(spec, bt_work_root / "bs", bt_programs)
@@ -29,7 +35,7 @@ CASES = [(cf, script) for cf in bsdiff.cf_names() for script in bsdiff.scripts_f
 
 @pytest.mark.parametrize("cf_name,script", CASES,
                          ids=[f"{cf}:{script.stem}" for cf, script in CASES])
-def test_bs_replies_match_sendmail(cf_name: str, script: Path, workspaces,  # type: ignore[no-untyped-def]
+def test_bs_replies_match_sendmail(cf_name: str, script: Path, workspaces: Workspaces,
                                    bt_programs: dict[str, oracle.Program],
                                    bt_work_root: Path) -> None:
     ws = workspaces(cf_name)

@@ -33,7 +33,8 @@ def cf_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     settings = root / "etc"
     shutil.copytree(TESTS / "compat" / "etc", settings,
                     ignore=shutil.ignore_patterns("maps", "README.md"))
-    (settings / "helpfile").write_text("#vers\t2\nsmtp\tHello from $j.\nmail\tMAIL FROM: <sender>\n")
+    (settings / "helpfile").write_text(
+        "#vers\t2\nsmtp\tHello from $j.\nmail\tMAIL FROM: <sender>\n")
     text, _ = mc.build(TESTS / "smtpd" / "unit-mc" / "unit.mc", [f"MAIL_SETTINGS_DIR={settings}/"])
     cf = root / "unit.cf"
     cf.write_text(text)
