@@ -303,3 +303,21 @@ def test_bare_line_ends_option_sets_the_default_mode(make: Callable[..., Session
     with pytest.raises(SettingsError, match="Monomail.BareLineEnds=sometimes: expected"):
         Runtime.from_config(parse_cf(str(cf_path),
                                      command_line=(" Monomail.BareLineEnds=sometimes",)))
+
+
+def test_check_relay_makes_a_null_server_or_drops_the_client(cf_path: Path) -> None:
+    runtime = Runtime.from_config(parse_cf(str(cf_path), op_mode="d"))
+    refused = Session(runtime, Client.network("127.0.0.4", 4000, None, "FAIL"), Daemon(),
+                      Hooks(never_called))
+    refused.start()                   # no greet_pause for a client already refused
+    assert lines(refused)[0].startswith("220 mail.example.com ESMTP")
+    assert lines(refused, b"EHLO c.example.org\r\n") == [
+        "250-mail.example.com Hello [127.0.0.4], pleased to meet you",
+        "250 ENHANCEDSTATUSCODES"]
+    for command in (b"MAIL FROM:<a@mx.example.org>", b"VRFY root", b"HELP"):
+        assert lines(refused, command + b"\r\n") == ["550 5.7.1 Access denied"]
+    assert lines(refused, b"NOOP\r\n") == ["250 2.0.0 OK"]
+    busy = Session(runtime, Client.network("127.0.0.5", 4000, None, "FAIL"), Daemon(),
+                   Hooks(never_called))
+    busy.start()
+    assert lines(busy) == ["421 4.3.2 Too busy"] and busy.closed
