@@ -99,6 +99,12 @@ def run_verify(inv: Invocation, config: "Config") -> int:
     return verify_mode(inv, config)
 
 
+@mode("s")
+def run_smtp(inv: Invocation, config: "Config") -> int:
+    from monomail.cli.smtp_stdio import run_smtp_stdio
+    return run_smtp_stdio(config)
+
+
 @mode("t")
 def run_test(inv: Invocation, config: "Config") -> int:
     from monomail.rewrite.testmode import run_test_mode

@@ -350,6 +350,9 @@ MONOMAIL_OPTIONS: tuple[OptionDef, ...] = tuple(
          "`[port@]address` of the one DNS server to ask, instead of resolv.conf's (whose "
          "search list and options are then not read either): a private resolver, or a "
          "test server on loopback (sendmail has this as NameServer in DNSSEC_TEST builds)"),
+        ("BareLineEnds", "str", "reject",
+         "a bare CR or LF in SMTP message data: reject (421, as sendmail 8.18), normalize "
+         "(a blank) or accept; srv_features g/G/g2 and u/U/u2 decide per client"),
     ))
 
 # what a general queue or resolver timeout also sets

@@ -75,3 +75,23 @@ def _quarantine_reason(env: RewriteEnv, tokens: list[str], ruleset: str) -> str:
         reason = cataddr(tokens[5:], " ", True, env.tables.internal, 2 * 8192)
     env.define_macro("quarantine", reason)
     return reason
+
+
+def rscap(rw: Rewriter, env: RewriteEnv, ruleset: str, p1: str,
+          p2: str | None = None) -> list[str] | None:
+    """sendmail's rscap: the tokens a ruleset returns, for the callers that read its
+    answer themselves (srv_features, greet_pause); None if it is not defined or the
+    input cannot be tokenized.  Errors on the way are not shown, as in sendmail."""
+    number = rw.find_ruleset(ruleset)
+    if number < 0:
+        return None
+    text = p1 if p2 is None else f"{p1}{CONDELSE}{p2}"
+    saved = env.suppress_errors
+    env.suppress_errors = True
+    try:
+        tokens, _ = prescan(text, "\0", env.tables.internal, usrerr=env.usrerr)
+        if tokens is not None:
+            rw.rewrite(tokens, number, env)
+    finally:
+        env.suppress_errors = saved
+    return tokens

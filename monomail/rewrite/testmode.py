@@ -226,35 +226,21 @@ def _as_cut_by_strtorwset(text: str) -> str:
     return text
 
 
-HELP_VERSION_TAG = "#vers"
-
-
 def help_lines(config: Config, env: RewriteEnv, topic: str) -> list[str]:
     """The HelpFile entries for `topic`, as sendmail's help() shows them (codes dropped)."""
     from monomail import __version__
     from monomail.config.macros import expand, translate_dollars
+    from monomail.smtpd.helpfile import find_help
     path = config.options.get("HelpFile")
-    try:
-        with open(str(path), encoding="latin-1") as f:
-            lines = f.read().splitlines()
-    except (OSError, TypeError):
+
+    def expanded(text: str) -> str:
+        return expand(translate_dollars(text, env.names, config.level, env.syserr),
+                      env.macro_value, env.syserr)
+
+    entries = find_help(str(path) if path else None, topic, expanded)
+    if entries is None:
         return [f"monomail {__version__} -- HELP not implemented"]
-    version = -1
-    out: list[str] = []
-    for line in lines:
-        if line.startswith("#"):
-            if version < 0 and line.startswith(HELP_VERSION_TAG):
-                digits = line[len(HELP_VERSION_TAG):].strip()
-                version = int(digits) if digits.isdigit() else version
-            continue
-        if not line.startswith(topic):
-            continue
-        cut = min((i for i in (line.find(" "), line.find("\t")) if i >= 0), default=-1)
-        text = line[cut + 1:] if cut >= 0 else line[-1:]
-        if version >= 2:
-            text = expand(translate_dollars(text, env.names, config.level, env.syserr),
-                          env.macro_value, env.syserr)
-        out.append(text)
+    out = list(entries.texts)
     out.append("End of HELP info" if out else f'HELP topic "{topic[:10]}" unknown')
     return out
 
