@@ -116,7 +116,7 @@ def decode_payload(payload: bytes) -> list[Record]:
     return records
 
 
-def check_data(record: Record, data: bytes) -> None:
-    """FrameError unless `data` is the record's data as written (read back for delivery)."""
-    if len(data) != record.data_length or zlib.crc32(data) != record.data_crc:
+def check_data(data: bytes, length: int, crc: int) -> None:
+    """FrameError unless `data` is a record's data as written (read back for delivery)."""
+    if len(data) != length or zlib.crc32(data) != crc:
         raise FrameError("data checksum mismatch")

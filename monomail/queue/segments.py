@@ -251,22 +251,27 @@ class SegmentWriter:
 
     # ------------------------------------------------------------ opening and closing
     def _open(self) -> None:
+        """Adopt a small sealed segment, or else create one.  A new file is taken the same
+        way: between its creation and our flock another writer may have adopted it, or a
+        compaction deleted it as empty; then we simply try another name."""
         for name in reversed(segment_names(self.directory)):
-            if self._adopt(name):
+            if self._take(name, self.adopt_limit):
                 return
-        name = new_segment_name()
-        fd = os.open(self.directory / name, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_APPEND
-                     | os.O_CLOEXEC, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        self._fd, self.name, self._size, self._unsynced_name = fd, name, 0, True
-        if self.on_open is not None:
-            self.on_open(name, 0)
+        while True:
+            name = new_segment_name()
+            try:
+                os.close(os.open(self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                                 | os.O_CLOEXEC, 0o600))
+            except FileExistsError:
+                continue
+            if self._take(name, None):
+                return
 
-    def _adopt(self, name: str) -> bool:
-        """Take over a small sealed segment whose frames all read back sound."""
+    def _take(self, name: str, limit: int | None) -> bool:
+        """Become the writer of `name` if nobody holds it and its frames read back sound."""
         path = self.directory / name
         try:
-            if os.stat(path).st_size > self.adopt_limit:
+            if limit is not None and os.stat(path).st_size > limit:
                 return False
             fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
         except FileNotFoundError:
@@ -281,7 +286,7 @@ class SegmentWriter:
         if found.end < found.size:
             os.ftruncate(fd, found.end)
             self.adopted_tail = (name, found.size - found.end)
-        # the name is synced again: its creator may have died before syncing it
+        # the name is synced with the first flush: its creator may have died before that
         self._fd, self.name, self._size, self._unsynced_name = fd, name, found.end, True
         if self.on_open is not None:
             self.on_open(name, found.end)

@@ -19,7 +19,6 @@ import logging
 import os
 import threading
 import time
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -331,8 +330,10 @@ class QueueStore:
             data = os.pread(fd, where.length, where.offset)
         finally:
             os.close(fd)
-        if len(data) != where.length or zlib.crc32(data) != where.crc:
-            raise MissingDataError(f"{qid}: data checksum mismatch in {where.segment}")
+        try:
+            rec.check_data(data, where.length, where.crc)
+        except rec.FrameError as exc:
+            raise MissingDataError(f"{qid}: {exc} in {where.segment}") from None
         return data
 
     # ------------------------------------------------------------ message locks
