@@ -38,7 +38,7 @@ log = logging.getLogger("monomail.queue")
 
 QUARANTINE_CONTROL, QUARANTINE_DATA, QUARANTINE_JOURNAL = "Qf", "Qd", "Qj"
 COMPACT_EVERY = 1000        # removals between automatic compaction passes
-SPARSE = 4                  # a sealed segment is compacted when what it still holds is < 1/4
+SPARSE = 4                  # a sealed segment is compacted when < 1/4 of its messages need it
 
 Change = Callable[[ControlFile], ControlFile]
 
@@ -157,7 +157,7 @@ class QueueStore:
         """Raise before writing anything, so a full disk never holds half a message."""
         if self.max_message_size > 0 and size > self.max_message_size:
             raise MessageTooLargeError(f"message of {size} bytes exceeds {self.max_message_size}")
-        if not self.has_room(size):
+        if self.min_free_blocks > 0 and not self.has_room(size):
             raise NoSpaceError("insufficient disk space; try again later")
 
     # ------------------------------------------------------------ submission
@@ -584,7 +584,7 @@ class QueueStore:
             with self._lock:
                 needs = self.index.needs(name)
                 if needs and name not in dirty and \
-                        self._held_bytes(needs) * SPARSE >= os.fstat(held[name]).st_size:
+                        len(needs) * SPARSE >= len(self.index.segments.get(name, ())):
                     continue
                 copies = self._copies(needs)
             if copies:
@@ -596,11 +596,6 @@ class QueueStore:
             with self._lock:
                 self._forget({name})
             report.retired.append(name)
-
-    def _held_bytes(self, needs: list[Need]) -> int:
-        """About how much copying `needs` costs: the data of the messages that must move."""
-        return sum(self.index.entries[n.qid].data.length  # type: ignore[union-attr]
-                   if n.kind == rec.MESSAGE else rec.RECORD_HEADER for n in needs)
 
     def _copies(self, needs: list[Need]) -> list[bytes]:
         """Records that carry what a segment still holds for the queue (newest state
