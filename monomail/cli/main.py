@@ -16,9 +16,10 @@ from monomail import sysexits as ex
 DEFAULT_CF = "/etc/mail/monomail.cf"
 # sendmail's flags that take an argument (getopt's "x:")
 WITH_ARGUMENT = set("BbCDdeFfhLMNOopQqRrVX")
-MODES = {"t": "address test mode", "i": "rebuild the alias databases"}
+MODES = {"t": "address test mode", "i": "rebuild the alias databases",
+         "p": "print the mail queue", "P": "print the number of queued messages"}
 # sendmail's names that imply a mode (argv[0])
-NAME_MODES = {"newaliases": "i"}
+NAME_MODES = {"newaliases": "i", "mailq": "p"}
 
 
 class UsageError(Exception):
@@ -33,11 +34,12 @@ class Invocation:
     cf: str = DEFAULT_CF
     verbose: bool = False
     options: list[str] = field(default_factory=list)  # " Name=value" or "Xvalue"
+    queue_limits: list[str] = field(default_factory=list)  # -qI/-qR/-qS of a listing
     warnings: list[str] = field(default_factory=list)
 
 
-def parse_argv(args: list[str], default_cf: str = DEFAULT_CF) -> Invocation:
-    inv = Invocation(cf=default_cf)
+def parse_argv(args: list[str], default_cf: str = DEFAULT_CF, mode: str = "m") -> Invocation:
+    inv = Invocation(mode=mode, cf=default_cf)
     i = 0
     while i < len(args):
         arg = args[i]
@@ -79,24 +81,27 @@ def apply_flag(inv: Invocation, flag: str, value: str | None) -> None:
         inv.options.append(" " + (value or ""))
     elif flag == "o":
         inv.options.append(value or "")
+    elif flag == "q" and inv.mode in ("p", "P"):
+        inv.queue_limits.append(value or "")
     else:
         raise UsageError(f"option -{flag} is not implemented yet")
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    name = os.path.basename(prog if prog is not None else sys.argv[0])
     try:
-        inv = parse_argv(args, os.environ.get("MONOMAIL_CF", DEFAULT_CF))
+        inv = parse_argv(args, os.environ.get("MONOMAIL_CF", DEFAULT_CF), NAME_MODES.get(name, "m"))
     except UsageError as exc:
         sys.stderr.write(f"monomail: {exc}\n")
         return ex.EX_USAGE
-    name = os.path.basename(prog if prog is not None else sys.argv[0])
-    if name in NAME_MODES:
-        inv.mode = NAME_MODES[name]
     for warning in inv.warnings:
         sys.stderr.write(warning + "\n")
     if inv.mode == "i":
         return run_newaliases(inv)
+    if inv.mode in ("p", "P"):
+        from monomail.cli.mailq import run_mailq
+        return run_mailq(inv)
     if inv.mode != "t":
         sys.stderr.write("monomail: only -bt and -bi are available so far\n")
         return ex.EX_USAGE

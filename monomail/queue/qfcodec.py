@@ -82,7 +82,7 @@ class Envelope:
     recipients: tuple[Recipient, ...]
     envid: str | None = None
     ret: str | None = None
-    body_type: str = "7BIT"
+    body_type: str | None = None      # MAIL FROM BODY= or -B; None when not given (7-bit)
     priority: int = 0
     macros: tuple[tuple[str, str], ...] = ()   # e.g. (("{client_addr}", "127.0.0.1"),)
     header_size: int = 0
@@ -213,14 +213,15 @@ def _header_lines(cf: ControlFile) -> list[str]:
         check_xtext(env.envid, MAX_ENVID, "ENVID")
     if env.ret is not None:
         check_choice(env.ret, RET_VALUES, "RET")
-    check_choice(env.body_type, BODY_TYPES, "body type")
+    if env.body_type is not None:
+        check_choice(env.body_type, BODY_TYPES, "body type")
     for value, what in ((cf.created, "created"), (cf.next_try, "next-try"),
                         (cf.attempts, "attempts"), (cf.size, "size"), (env.priority, "priority"),
                         (env.header_size, "header-size")):
         check_number(value, what)
     lines = [f"version {FORMAT_VERSION}", f"qid {cf.qid}", f"created {cf.created}",
              f"next-try {cf.next_try}", f"attempts {cf.attempts}", f"priority {env.priority}",
-             f"size {cf.size}", f"header-size {env.header_size}", f"body {env.body_type}",
+             f"size {cf.size}", f"header-size {env.header_size}", f"body {_opt(env.body_type)}",
              f"sender <{env.sender}>", f"envid {_opt(env.envid)}", f"ret {_opt(env.ret)}"]
     if cf.reason is not None:
         lines.append(f"reason {check_reason(cf.reason)}")
@@ -310,7 +311,7 @@ _HEADERS: dict[str, Callable[[str], object]] = {
     "priority": lambda t: _parse_number(t, "priority"),
     "size": lambda t: _parse_number(t, "size"),
     "header-size": lambda t: _parse_number(t, "header-size"),
-    "body": lambda t: check_choice(t, BODY_TYPES, "body type"),
+    "body": lambda t: None if t == NONE else check_choice(t, BODY_TYPES, "body type"),
     "sender": lambda t: _parse_bracketed(t, "sender"),
     "envid": _parse_envid,
     "ret": _parse_ret,

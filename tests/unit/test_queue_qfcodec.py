@@ -37,7 +37,7 @@ numbers = st.integers(0, qfcodec.MAX_NUMBER)
 envelopes = st.builds(
     Envelope, sender=address, recipients=st.lists(recipients, min_size=1, max_size=5).map(tuple),
     envid=st.none() | xtext, ret=st.none() | st.sampled_from(qfcodec.RET_VALUES),
-    body_type=st.sampled_from(qfcodec.BODY_TYPES), priority=numbers,
+    body_type=st.none() | st.sampled_from(qfcodec.BODY_TYPES), priority=numbers,
     macros=st.lists(st.tuples(macro_name, printable), max_size=4).map(tuple),
     header_size=st.integers(0, 10 ** 6))
 reasons = st.none() | printable.filter(bool)

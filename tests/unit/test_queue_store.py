@@ -8,7 +8,6 @@ import dataclasses
 import logging
 import os
 import stat
-import subprocess
 import sys
 import threading
 from pathlib import Path
