@@ -10,7 +10,7 @@ costs nothing per message already known.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from monomail.queue.qfcodec import ControlFile
 from monomail.queue.records import DONE, MESSAGE, STATE
@@ -28,26 +28,31 @@ class Location:
 
 @dataclass(slots=True)
 class Entry:
-    """Everything known about one queue id."""
+    """Everything known about one queue id.  The newest control file is kept as written
+    (it was checked when read; load() decodes it again), with the two numbers a queue run
+    sorts by, so that a big queue costs little memory and no parsing per run."""
 
-    control: ControlFile | None = None   # newest state (None if only a done record was seen)
+    control: bytes | None = None          # newest control file (None if only done was seen)
     version: int = -1                     # version of `control`
+    next_try: int = 0
+    priority: int = 0
     highest: int = -1                     # highest version seen: the next change uses highest + 1
     done: int | None = None               # version of a done record, if any
-    copies: dict[str, tuple[int, Location]] = field(default_factory=dict)  # segment -> M record
-    states: dict[str, int] = field(default_factory=dict)                   # segment -> S version
-    dones: set[str] = field(default_factory=set)                           # segments with D
+    copies: tuple[tuple[int, Location], ...] = ()   # (version, where) of each message record
+    states: dict[str, int] | None = None  # segment -> highest state record version in it
+    dones: tuple[str, ...] = ()           # segments holding a done record
 
     @property
     def data(self) -> Location | None:
         """The data of the highest-version message record (all copies hold the same bytes)."""
-        if not self.copies:
-            return None
-        return max(self.copies.values(), key=lambda item: item[0])[1]
+        return max(self.copies, key=lambda item: item[0])[1] if self.copies else None
 
     @property
     def live(self) -> bool:
         return self.done is None and self.control is not None and bool(self.copies)
+
+    def copy_segments(self) -> set[str]:
+        return {where.segment for _, where in self.copies}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,27 +78,33 @@ class QueueIndex:
         return entry
 
     def add_message(self, segment: str, qid: str, version: int, control: ControlFile,
-                    where: Location) -> None:
+                    raw: bytes, where: Location) -> None:
         entry = self._entry(segment, qid, version)
-        old = entry.copies.get(segment)
-        if old is None or old[0] < version:
-            entry.copies[segment] = (version, where)
-        self._set_state(entry, version, control)
+        kept = [c for c in entry.copies if c[1].segment != segment or c[0] >= version]
+        if all(c[1].segment != segment for c in kept):
+            kept.append((version, where))
+        entry.copies = tuple(kept)
+        self._set_state(entry, version, control, raw)
 
-    def add_state(self, segment: str, qid: str, version: int, control: ControlFile) -> None:
+    def add_state(self, segment: str, qid: str, version: int, control: ControlFile,
+                  raw: bytes) -> None:
         entry = self._entry(segment, qid, version)
+        if entry.states is None:
+            entry.states = {}
         entry.states[segment] = max(entry.states.get(segment, -1), version)
-        self._set_state(entry, version, control)
+        self._set_state(entry, version, control, raw)
 
     def add_done(self, segment: str, qid: str, version: int) -> None:
         entry = self._entry(segment, qid, version)
-        entry.dones.add(segment)
+        if segment not in entry.dones:
+            entry.dones += (segment,)
         entry.done = max(entry.done if entry.done is not None else -1, version)
 
     @staticmethod
-    def _set_state(entry: Entry, version: int, control: ControlFile) -> None:
+    def _set_state(entry: Entry, version: int, control: ControlFile, raw: bytes) -> None:
         if version > entry.version:
-            entry.control, entry.version = control, version
+            entry.control, entry.version = raw, version
+            entry.next_try, entry.priority = control.next_try, control.envelope.priority
 
     def reserve(self, qid: str) -> int:
         """The version for a new change to `qid`; never reused, even if the write fails."""
@@ -124,22 +135,22 @@ class QueueIndex:
         """Forget a deleted segment's records, and messages nothing refers to any more."""
         for qid in self.segments.pop(segment, ()):
             entry = self.entries[qid]
-            entry.copies.pop(segment, None)
-            entry.states.pop(segment, None)
-            entry.dones.discard(segment)
+            entry.copies = tuple(c for c in entry.copies if c[1].segment != segment)
+            if entry.states is not None:
+                entry.states.pop(segment, None)
+            entry.dones = tuple(d for d in entry.dones if d != segment)
             if not (entry.copies or entry.states or entry.dones):
                 del self.entries[qid]
 
 
 def _need(entry: Entry, segment: str) -> bytes | None:
-    others = [s for s in entry.copies if s != segment]
+    others = entry.copy_segments() - {segment}
     if entry.done is not None:
-        return DONE if entry.dones == {segment} and others else None
+        return DONE if entry.dones == (segment,) and others else None
     if entry.control is None or not entry.copies:
         return None                                  # a state without data: never delivered
     if not others:
         return MESSAGE
-    newest = {s for s, (v, _) in entry.copies.items() if v == entry.version}
-    newest |= {s for s, v in entry.states.items() if v == entry.version}
+    newest = {where.segment for v, where in entry.copies if v == entry.version}
+    newest |= {s for s, v in (entry.states or {}).items() if v == entry.version}
     return STATE if newest == {segment} else None
-

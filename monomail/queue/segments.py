@@ -27,6 +27,7 @@ PREFIX = "journal."
 ADOPT_LIMIT = 4 * 1024 * 1024       # sealed segments up to this size are reused by writers
 ROTATE_SIZE = 64 * 1024 * 1024      # a writer starts a new segment past this size
 BATCH_LIMIT = 16 * 1024 * 1024      # one flush writes at most this much (unless one record is larger)
+CLEAN_END = "user.monomail.clean-end"
 
 
 def is_segment(name: str) -> bool:
@@ -73,6 +74,24 @@ def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
+
+
+def mark_clean(fd: int, size: int) -> None:
+    """Note on a segment being sealed whole that it ends at `size`, so the next writer
+    need not read it all to find where a crash cut it (a hint: without it, it does)."""
+    try:
+        os.setxattr(fd, CLEAN_END, b"%d" % size)
+    except OSError:
+        pass                                   # no user xattrs here: adopters scan
+
+
+def clean_end(fd: int) -> int | None:
+    """The size a segment was sealed whole at, if it still has exactly that size."""
+    try:
+        end = int(os.getxattr(fd, CLEAN_END))
+    except (OSError, ValueError):
+        return None
+    return end if end == os.fstat(fd).st_size and end > 0 else None
 
 
 # ---------------------------------------------------------------- reading
@@ -246,7 +265,8 @@ class SegmentWriter:
         try:
             os.ftruncate(self._fd, good_size)  # type: ignore[arg-type]
         except OSError:
-            pass                               # recovery will find a torn tail
+            os.close(self._fd)  # type: ignore[arg-type]
+            self._fd = None                    # recovery will find a torn tail
         self._close()
 
     # ------------------------------------------------------------ opening and closing
@@ -279,21 +299,28 @@ class SegmentWriter:
         if not (try_flock(fd) and same_file(fd, path)):
             os.close(fd)
             return False
-        found = scan(fd, 0)
-        if found.bad or found.stop == "unreadable":
-            os.close(fd)                       # damaged: left for recovery to quarantine
-            return False
-        if found.end < found.size:
-            os.ftruncate(fd, found.end)
-            self.adopted_tail = (name, found.size - found.end)
-        # the name is synced with the first flush: its creator may have died before that
-        self._fd, self.name, self._size, self._unsynced_name = fd, name, found.end, True
+        end = hinted = clean_end(fd)
+        if end is None:
+            found = scan(fd, 0)
+            if found.bad or found.stop == "unreadable":
+                os.close(fd)                   # damaged: left for recovery to quarantine
+                return False
+            if found.end < found.size:
+                os.ftruncate(fd, found.end)
+                self.adopted_tail = (name, found.size - found.end)
+            end = found.end
+        # unless it was sealed cleanly, sync the name with the first flush: its creator
+        # may have died before doing so
+        self._fd, self.name, self._size = fd, name, end
+        self._unsynced_name = hinted is None
         if self.on_open is not None:
-            self.on_open(name, found.end)
+            self.on_open(name, end)
         return True
 
     def _close(self) -> None:
         if self._fd is not None:
+            if self._size:
+                mark_clean(self._fd, self._size)
             os.close(self._fd)
         self._fd, self.name, self._size = None, None, 0
 

@@ -68,6 +68,17 @@ class MessageLockedError(QueueError):
 
 
 @dataclass(frozen=True)
+class _Change:
+    """A change to a message, encoded and ready to append."""
+
+    qid: str
+    version: int
+    new: ControlFile | None          # None: the message is done
+    raw: bytes | None
+    record: bytes
+
+
+@dataclass(frozen=True)
 class Bad:
     """A record whose frame is sound but whose content is refused (never delivered)."""
 
@@ -136,6 +147,8 @@ class QueueStore:
         self._damage: dict[str, dict[int, tuple[int, str]]] = {}  # segment -> bad frames
         self._bad: list[Bad] = []
         self._read_once = False
+        self._listing: tuple[int, list[str]] | None = None   # (directory mtime, segments)
+        self._path = str(self.directory)
         self._locks: LockFile | None = None
         self._batcher = AsyncBatcher(self.writer)
         self._removed = 0
@@ -161,32 +174,34 @@ class QueueStore:
             raise NoSpaceError("insufficient disk space; try again later")
 
     # ------------------------------------------------------------ submission
-    def _message(self, envelope: Envelope, data: bytes) -> tuple[ControlFile, bytes]:
+    def _message(self, envelope: Envelope, data: bytes) -> tuple[ControlFile, bytes, bytes]:
+        """(control file, its bytes, the record) of a new message."""
         self.check_admission(len(data))
         now = int(self.clock())
         control = ControlFile(qid=queue_id(now), envelope=envelope, created=now, next_try=now,
                               size=len(data))
-        return control, rec.encode_record(rec.MESSAGE, control.qid, 0, encode(control), data)
+        raw = encode(control)
+        return control, raw, rec.encode_record(rec.MESSAGE, control.qid, 0, raw, data)
 
-    def _submitted(self, control: ControlFile, record: bytes, placed: list[Placed]) -> str:
+    def _submitted(self, new: tuple[ControlFile, bytes, bytes], placed: list[Placed]) -> str:
+        control, raw, record = new
         where = placed[0]
         start, length, crc = rec.data_span(record)
         with self._lock:
-            self.index.add_message(where.segment, control.qid, 0, control,
+            self.index.add_message(where.segment, control.qid, 0, control, raw,
                                    Location(where.segment, where.offset + start, length, crc))
             self._advance(where)
         return control.qid
 
     def submit(self, envelope: Envelope, data: bytes) -> str:
         """Store one message durably and return its queue id."""
-        control, record = self._message(envelope, data)
-        return self._submitted(control, record, self.writer.commit([record]))
+        new = self._message(envelope, data)
+        return self._submitted(new, self.writer.commit([new[2]]))
 
     async def submit_async(self, envelope: Envelope, data: bytes) -> str:
         """submit() with the flush shared among the coroutines submitting at that moment."""
-        control, record = self._message(envelope, data)
-        return await self._batcher.commit(
-            [record], lambda placed: self._submitted(control, record, placed))
+        new = self._message(envelope, data)
+        return await self._batcher.commit([new[2]], lambda placed: self._submitted(new, placed))
 
     # ------------------------------------------------------------ reading the journal
     def _opened(self, name: str, end: int) -> None:
@@ -211,16 +226,31 @@ class QueueStore:
         everything): new segments, grown segments, segments a compaction deleted."""
         with self._lock:
             self._read_once = True
-            names = segment_names(self.directory) if self.directory.is_dir() else []
+            names = self._segment_names()
             for name in names:
                 # our own segment is applied as we write it, once it has been read
                 if (name != self.writer.name or name not in self._read_upto) and self._grown(name):
                     self._tail(name)
             self._forget(set(self._read_upto) - set(names))
 
+    def _segment_names(self) -> list[str]:
+        """segment_names(), reusing the last listing while the directory's mtime says
+        nothing was added or removed.  A listing is kept only if the mtime it goes with
+        was already a second old when taken: a change in the same clock tick as the
+        listing could otherwise leave the mtime as it was."""
+        try:
+            mtime = os.stat(self.directory).st_mtime_ns
+        except FileNotFoundError:
+            return []
+        if self._listing is not None and self._listing[0] == mtime:
+            return self._listing[1]
+        names = segment_names(self.directory)
+        self._listing = (mtime, names) if time.time_ns() - mtime > 1_000_000_000 else None
+        return names
+
     def _grown(self, name: str) -> bool:
         try:
-            return os.stat(self.directory / name).st_size > self._read_upto.get(name, -1)
+            return os.stat(os.path.join(self._path, name)).st_size > self._read_upto.get(name, -1)
         except FileNotFoundError:
             return False
 
@@ -275,13 +305,13 @@ class QueueStore:
         if control.qid != record.qid:
             raise QueueFileError(2, f"queue id {control.qid} does not match record {record.qid}")
         if record.kind == rec.STATE:
-            self.index.add_state(name, record.qid, record.version, control)
+            self.index.add_state(name, record.qid, record.version, control, record.control)
             return
         if control.size != record.data_length:
             raise QueueFileError(0, f"data has {record.data_length} bytes, control file says "
                                     f"{control.size}")
         where = Location(name, offset + record.data_offset, record.data_length, record.data_crc)
-        self.index.add_message(name, record.qid, record.version, control, where)
+        self.index.add_message(name, record.qid, record.version, control, record.control, where)
 
     # ------------------------------------------------------------ questions
     def list(self) -> list[str]:
@@ -306,10 +336,21 @@ class QueueStore:
         """The newest control file of a queued message whose data is present."""
         entry = self._live_entry(qid)
         assert entry.control is not None and entry.data is not None
-        if entry.data.length != entry.control.size:
+        control = decode(entry.control)
+        if entry.data.length != control.size:
             raise MissingDataError(f"{qid}: data has {entry.data.length} bytes, control file "
-                                   f"says {entry.control.size}")
-        return entry.control
+                                   f"says {control.size}")
+        return control
+
+    def due(self, now: float | None = None) -> list[str]:
+        """Queue ids whose next try has come, in the order sendmail runs them by default
+        (priority, then age); from the index, without reading any control file."""
+        moment = int(self.clock() if now is None else now)
+        self.refresh()
+        with self._lock:
+            entries = [(e.priority, qid) for qid, e in self.index.entries.items()
+                       if e.live and e.next_try <= moment]
+        return [qid for _, qid in sorted(entries)]
 
     def read_data(self, qid: str) -> bytes:
         """The message data, checked against the CRC it was written with."""
@@ -377,68 +418,71 @@ class QueueStore:
             yield
 
     # ------------------------------------------------------------ changing messages
-    def _change(self, qid: str, change: Change | None) -> tuple[bytes, int, ControlFile | None]:
-        """The record for a new state (or for done, when `change` is None) and its version."""
-        entry = self._live_entry(qid)
-        assert entry.control is not None
-        new = None
+    def _change(self, qid: str, change: Change | None) -> _Change:
+        """The record for a new state (or for done, when `change` is None)."""
+        self._live_entry(qid)
+        new = raw = None
         if change is not None:
-            new = change(entry.control)
-            if new.qid != qid or new.size != entry.control.size:
+            old = self.load(qid)
+            new = change(old)
+            if new.qid != qid or new.size != old.size:
                 raise QueueError("update may not change the queue id or the size")
-        raw = encode(new) if new is not None else b""
+            raw = encode(new)
         with self._lock:
             version = self.index.reserve(qid)
-        return rec.encode_record(rec.STATE if new else rec.DONE, qid, version, raw), version, new
+        record = rec.encode_record(rec.STATE if new else rec.DONE, qid, version, raw or b"")
+        return _Change(qid, version, new, raw, record)
 
-    def _changed(self, qid: str, version: int, new: ControlFile | None, placed: list[Placed]) -> None:
+    def _changed(self, change: _Change, placed: list[Placed]) -> ControlFile | None:
         where = placed[0]
         with self._lock:
-            if new is None:
-                self.index.add_done(where.segment, qid, version)
+            if change.new is None or change.raw is None:
+                self.index.add_done(where.segment, change.qid, change.version)
             else:
-                self.index.add_state(where.segment, qid, version, new)
+                self.index.add_state(where.segment, change.qid, change.version, change.new,
+                                     change.raw)
             self._advance(where)
+        return change.new
 
     def update(self, qid: str, change: Change) -> ControlFile:
         """Apply `change` to the newest control file and make the result durable."""
         with self._claimed(qid):
-            record, version, new = self._change(qid, change)
-            self._changed(qid, version, new, self.writer.commit([record]))
+            made = self._change(qid, change)
+            new = self._changed(made, self.writer.commit([made.record]))
         assert new is not None
         return new
 
     def remove(self, qid: str) -> None:
         """The message is finished (delivered or bounced): it is never delivered again."""
         with self._claimed(qid):
-            record, version, _ = self._change(qid, None)
-            self._changed(qid, version, None, self.writer.commit([record]))
+            made = self._change(qid, None)
+            self._changed(made, self.writer.commit([made.record]))
         if self._removal_due():
             self.compact()
 
     async def update_async(self, qid: str, change: Change) -> ControlFile:
         """update() sharing the flush with the coroutines changing messages at that moment."""
         with self._claimed(qid):
-            record, version, new = self._change(qid, change)
-            await self._batcher.commit([record], lambda p: self._changed(qid, version, new, p))
+            made = self._change(qid, change)
+            new = await self._batcher.commit([made.record], lambda p: self._changed(made, p))
         assert new is not None
         return new
 
     async def remove_async(self, qid: str) -> None:
         """remove() sharing the flush; compaction, when due, runs in a worker thread."""
         with self._claimed(qid):
-            record, version, _ = self._change(qid, None)
-            await self._batcher.commit([record], lambda p: self._changed(qid, version, None, p))
+            made = self._change(qid, None)
+            await self._batcher.commit([made.record], lambda p: self._changed(made, p))
         if self._removal_due():
             await asyncio.get_running_loop().run_in_executor(None, self.compact)
 
     def _removal_due(self) -> bool:
-        with self._lock:
-            self._removed += 1
-            if self._removed < COMPACT_EVERY:
-                return False
-            self._removed = 0
-            return True
+        """Every COMPACT_EVERY removals (a rough count: threads may race on it)."""
+        self._removed += 1
+        if self._removed < COMPACT_EVERY:
+            return False
+        self._removed = 0
+        return True
 
     def quarantine(self, qid: str, reason: str) -> None:
         """Set a message aside as Qf<qid> and Qd<qid> with a log line; never delivered."""
@@ -449,9 +493,9 @@ class QueueStore:
                 data: bytes | None = self._read(qid, entry.data)
             except (OSError, MissingDataError):
                 data = None
-            self._set_aside(qid, encode(entry.control), data, reason)
-            record, version, _ = self._change(qid, None)
-            self._changed(qid, version, None, self.writer.commit([record]))
+            self._set_aside(qid, entry.control, data, reason)
+            made = self._change(qid, None)
+            self._changed(made, self.writer.commit([made.record]))
 
     def _set_aside(self, qid: str, control: bytes, data: bytes | None, reason: str) -> None:
         log.error("%s: control file quarantined: %s", qid, reason)
@@ -607,7 +651,7 @@ class QueueStore:
                 out.append(rec.encode_record(rec.DONE, need.qid, need.version))
                 continue
             assert entry.control is not None and entry.data is not None
-            raw = encode(entry.control)
+            raw = entry.control
             if need.kind == rec.STATE:
                 out.append(rec.encode_record(rec.STATE, need.qid, entry.version, raw))
                 continue

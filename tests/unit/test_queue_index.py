@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from monomail.queue.index import Location, Need, QueueIndex
-from monomail.queue.qfcodec import ControlFile, Envelope, Recipient
+from monomail.queue.qfcodec import ControlFile, Envelope, Recipient, encode
 from monomail.queue.records import DONE, MESSAGE, STATE
 
 QID = "6AP3HY1D031232"
@@ -21,6 +21,15 @@ def state(version: int) -> ControlFile:
     return dataclasses.replace(BASE, attempts=version)
 
 
+def message(index: QueueIndex, segment: str, version: int, qid: str = QID) -> None:
+    control = dataclasses.replace(state(version), qid=qid)
+    index.add_message(segment, qid, version, control, encode(control), where(segment))
+
+
+def new_state(index: QueueIndex, segment: str, version: int) -> None:
+    index.add_state(segment, QID, version, state(version), encode(state(version)))
+
+
 def where(segment: str) -> Location:
     return Location(segment, 100, 5, 0)
 
@@ -28,9 +37,9 @@ def where(segment: str) -> Location:
 def apply(index: QueueIndex, item: tuple[bytes, str, int]) -> None:
     kind, segment, version = item
     if kind == MESSAGE:
-        index.add_message(segment, QID, version, state(version), where(segment))
+        message(index, segment, version)
     elif kind == STATE:
-        index.add_state(segment, QID, version, state(version))
+        new_state(index, segment, version)
     else:
         index.add_done(segment, QID, version)
 
@@ -52,25 +61,25 @@ def test_reading_order_does_not_matter(history: list[tuple[bytes, str, int]], rn
     done = any(kind == DONE for kind, _, _ in history)
     assert ordered.live() == shuffled.live() == ([] if done else [QID])
     if not done:
-        assert shuffled.get(QID).control == state(history[-1][2])  # type: ignore[union-attr]
+        assert shuffled.get(QID).control == encode(state(history[-1][2]))  # type: ignore[union-attr]
     assert shuffled.entries[QID].highest == history[-1][2]
 
 
 def test_done_wins_over_later_copies() -> None:
     index = QueueIndex()
     index.add_done("B", QID, 1)
-    index.add_message("A", QID, 0, state(0), where("A"))
-    index.add_state("C", QID, 5, state(5))
+    message(index, "A", 0)
+    new_state(index, "C", 5)
     assert index.get(QID) is None and index.live() == []
 
 
 def test_only_copy_of_a_message_is_needed_with_its_newest_state() -> None:
     index = QueueIndex()
-    index.add_message("A", QID, 0, state(0), where("A"))
-    index.add_state("B", QID, 1, state(1))
+    message(index, "A", 0)
+    new_state(index, "B", 1)
     assert index.needs("A") == [Need(MESSAGE, QID, 1)]        # merged: data with state 1
     assert index.needs("B") == [Need(STATE, QID, 1)]
-    index.add_message("C", QID, 1, state(1), where("C"))      # the merged copy was written
+    message(index, "C", 1)      # the merged copy was written
     assert index.needs("A") == index.needs("B") == index.needs("C") == []
     index.drop_segment("A")
     index.drop_segment("B")
@@ -79,7 +88,7 @@ def test_only_copy_of_a_message_is_needed_with_its_newest_state() -> None:
 
 def test_done_is_needed_while_an_older_copy_exists() -> None:
     index = QueueIndex()
-    index.add_message("A", QID, 0, state(0), where("A"))
+    message(index, "A", 0)
     index.add_done("B", QID, 1)
     assert index.needs("A") == []
     assert index.needs("B") == [Need(DONE, QID, 1)]
@@ -94,9 +103,9 @@ def test_two_segments_holding_each_others_done() -> None:
     of 2 forward, after which B can go without carrying anything."""
     other = "6AP3HY1E031232"
     index = QueueIndex()
-    index.add_message("A", QID, 0, state(0), where("A"))
+    message(index, "A", 0)
     index.add_done("A", other, 1)
-    index.add_message("B", other, 0, dataclasses.replace(state(0), qid=other), where("B"))
+    message(index, "B", 0, other)
     index.add_done("B", QID, 1)
     assert index.needs("A") == [Need(DONE, other, 1)]
     index.add_done("C", other, 1)
@@ -106,22 +115,22 @@ def test_two_segments_holding_each_others_done() -> None:
 
 def test_state_without_data_is_never_delivered_nor_kept() -> None:
     index = QueueIndex()
-    index.add_state("B", QID, 3, state(3))
+    new_state(index, "B", 3)
     assert index.live() == [] and index.needs("B") == []
 
 
 def test_reserved_versions_are_never_reused() -> None:
     index = QueueIndex()
-    index.add_message("A", QID, 0, state(0), where("A"))
+    message(index, "A", 0)
     assert [index.reserve(QID) for _ in range(3)] == [1, 2, 3]
-    index.add_state("A", QID, 2, state(2))
+    new_state(index, "A", 2)
     assert index.reserve(QID) == 4
 
 
 def test_data_follows_the_newest_copy() -> None:
     index = QueueIndex()
-    index.add_message("A", QID, 0, state(0), where("A"))
-    index.add_message("C", QID, 2, state(2), where("C"))
+    message(index, "A", 0)
+    message(index, "C", 2)
     assert index.get(QID).data == where("C")  # type: ignore[union-attr]
     index.drop_segment("C")
     assert index.get(QID).data == where("A")  # type: ignore[union-attr]

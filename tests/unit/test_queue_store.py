@@ -124,6 +124,16 @@ def test_update_is_durable_and_newest_wins(queue: QueueStore) -> None:
         queue.update(qid, lambda cf: dataclasses.replace(cf, size=1))
 
 
+def test_due_follows_next_try_and_priority(queue: QueueStore) -> None:
+    low, high, later = (queue.submit(dataclasses.replace(ENVELOPE, priority=p), DATA)
+                        for p in (100, 900, 5))
+    queue.update(later, lambda cf: dataclasses.replace(cf, next_try=1795577600))
+    queue.update(high, lambda cf: dataclasses.replace(cf, envelope=dataclasses.replace(
+        cf.envelope, priority=50)))
+    assert queue.due() == [high, low]
+    assert queue.due(1795577600) == [later, high, low]
+
+
 def test_a_delivered_recipient_stays_delivered_after_restart(queue: QueueStore) -> None:
     qid = queue.submit(ENVELOPE, DATA)
     queue.update(qid, mark_sent(1))
@@ -406,7 +416,7 @@ def test_index_is_not_rebuilt_per_queue_run(tmp_path: Path, monkeypatch: pytest.
     writer = QueueStore(tmp_path / "q", min_free_blocks=0)
     writer.recover()
     for _ in range(20):                       # 20,000 messages, 1,000 per flush
-        writer.writer.commit([writer._message(ENVELOPE, DATA)[1] for _ in range(1000)])
+        writer.writer.commit([writer._message(ENVELOPE, DATA)[2] for _ in range(1000)])
     daemon = fresh(writer)
     assert len(daemon.recover().messages) == 20000
     decodes = []
@@ -419,6 +429,19 @@ def test_index_is_not_rebuilt_per_queue_run(tmp_path: Path, monkeypatch: pytest.
 
 
 # ------------------------------------------------------------------ locks and processes
+
+def test_new_segments_of_others_are_seen_when_the_directory_was_quiet(queue: QueueStore) -> None:
+    """refresh() reuses its listing while the directory's mtime is unchanged and old."""
+    first = queue.submit(ENVELOPE, DATA)
+    past = queue.directory.stat().st_mtime - 60
+    os.utime(queue.directory, (past, past))
+    assert queue.list() == [first]
+    assert queue._listing is not None          # kept: the mtime was a minute old
+    other = fresh(queue)                        # creates a segment of its own
+    second = other.submit(ENVELOPE, DATA)
+    assert queue.list() == [first, second]
+    assert queue._listing is None               # the new mtime is too recent to trust
+
 
 def test_claims_exclude_other_users(queue: QueueStore) -> None:
     qid = queue.submit(ENVELOPE, DATA)
