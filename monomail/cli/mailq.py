@@ -7,6 +7,7 @@ monomail.queue.listing; `-qI`, `-qR` and `-qS` (with `!` to negate) choose what 
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -53,6 +54,9 @@ def run_mailq(inv: Invocation) -> int:
         os.scandir(directory).close()
     except OSError as exc:
         sys.stdout.write(f"can not chdir({directory.rstrip('/')}/): {exc.strerror}\n")
+        if exc.errno == errno.EACCES:
+            sys.stderr.write("Program mode requires special privileges, e.g., root or "
+                             "TrustedUser.\n")
         return ex.EX_CONFIG
     store = QueueStore(directory, min_free_blocks=0)
     qids = store.list()

@@ -2,12 +2,14 @@
 still hold every acknowledged message whole, and nothing half written.
 
 Forked children (no interpreter start) submit messages (one at a time, as the command
-line does, or from concurrent coroutines, as the SMTP server does) or deliver them (claim,
-mark a recipient sent, remove, compact), and report on a pipe what was acknowledged: each
-line is written only after the call returned, i.e. after its fdatasync.  The parent kills a
-child after a random number of such reports, so the kill lands anywhere in the next call:
-inside write(), between write() and fdatasync(), in a compaction.  Afterwards a fresh
-store recovers the directory and every report is checked against it.
+line does, or from concurrent coroutines, as the SMTP server does), deliver them (claim,
+mark a recipient sent, remove, compact) or recover the queue over and over, as a daemon
+starting while others write.  They report on a pipe what was acknowledged: each line is
+written only after the call returned, i.e. after its fdatasync.  The parent reads all
+children at once and kills each after a random number of reports, so the kill lands
+anywhere in the next call; half the submitters are instead killed just after announcing
+the write() of a large batch, so that some kills cut a batch in half (the test fails if
+none did).  Afterwards a fresh store recovers the directory and every report is checked.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ import asyncio
 import dataclasses
 import os
 import random
+import selectors
 import signal
 from pathlib import Path
 from typing import Callable
 
+from monomail.queue import segments
 from monomail.queue.qfcodec import ControlFile, Envelope, Recipient, RecipientState
 from monomail.queue.store import MessageLockedError, QueueStore, UnknownMessageError
 
@@ -30,7 +34,7 @@ ENVELOPE = Envelope("joe@example.com", (Recipient("ann@example.org"), Recipient(
 
 def message(number: int) -> bytes:
     """Data that says which number it is; every 7th is large, so writes take a while."""
-    size = 200_000 if number % 7 == 0 else 40 + number % 900
+    size = 3_000_000 if number % 11 == 0 else 40 + number % 900
     return b"X-N: %d\r\n\r\n" % number + bytes([number % 251]) * size
 
 
@@ -85,12 +89,35 @@ def deliver(store: QueueStore, report: Callable[[str], None], base: int) -> None
                 store.compact()
 
 
-ROLES = [submit_one_by_one, submit_sessions, deliver, submit_one_by_one]
+def recover_again(store: QueueStore, report: Callable[[str], None], base: int) -> None:
+    """As a daemon starting while others write: repair, compact, over and over."""
+    while True:
+        store.recover()
+        report("rec - -")
+
+
+ROLES = [submit_one_by_one, submit_sessions, deliver, submit_one_by_one, submit_sessions,
+         recover_again, deliver, submit_one_by_one]
 
 
 def child(directory: Path, role: Callable[..., None], base: int, out: int) -> None:
     def report(line: str) -> None:
         os.write(out, line.encode() + b"\n")
+
+    def announced_write(fd: int, data: bytes) -> None:
+        """Say when a batch write starts, so that some kills land inside write()."""
+        if len(data) > 1_000_000:
+            report("write - -")
+        real_write_all(fd, data)
+
+    def reported_cut(fd: int, length: int) -> None:
+        """A writer or recovery cutting off half a batch a killed process left."""
+        real_ftruncate(fd, length)
+        report("cut - -")
+
+    real_write_all, real_ftruncate = segments.write_all, os.ftruncate
+    segments.write_all = announced_write
+    os.ftruncate = reported_cut
     store = QueueStore(directory, min_free_blocks=0, adopt_limit=600_000, rotate_size=2_000_000)
     role(store, report, base)
 
@@ -116,38 +143,68 @@ class Reports:
         self.submitted: dict[str, int] = {}
         self.sent: set[str] = set()
         self.removed: set[str] = set()
+        self.cuts = 0
 
     def take(self, line: str) -> None:
         kind, qid, *rest = line.split()
         if kind == "sub":
             self.submitted[qid] = int(rest[0])
+        elif kind in ("rec", "write"):
+            pass
+        elif kind == "cut":
+            self.cuts += 1
         elif kind == "sent":
             self.sent.add(qid)
         else:
             self.removed.add(qid)
 
 
-def run_until_killed(pid: int, fd: int, reports: Reports, wanted: int) -> None:
-    """Read reports until `wanted` of them arrived, then SIGKILL; keep what was in flight."""
-    buffer = b""
-    seen = 0
-    killed = False
-    while True:
-        if seen >= wanted and not killed:
-            os.kill(pid, signal.SIGKILL)
-            killed = True
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            break
-        buffer += chunk
-        *lines, buffer = buffer.split(b"\n")
+class Child:
+    """A running child: its pipe, the reports still wanted before the kill."""
+
+    def __init__(self, pid: int, fd: int, wanted: int, counted: str | None) -> None:
+        """`counted`: the kind of report counted towards `wanted` (None: any)."""
+        self.pid, self.fd, self.wanted, self.counted = pid, fd, wanted, counted
+        self.buffer = b""
+        self.seen = 0
+        self.killed = False
+
+    def kill_when_due(self) -> None:
+        if self.seen >= self.wanted and not self.killed:
+            os.kill(self.pid, signal.SIGKILL)
+            self.killed = True
+
+    def read(self, reports: Reports) -> bool:
+        """Take what the child wrote; False at end of file (it is dead)."""
+        chunk = os.read(self.fd, 65536)
+        self.buffer += chunk
+        *lines, self.buffer = self.buffer.split(b"\n")
         for line in lines:
             reports.take(line.decode())
-            seen += 1
-    os.close(fd)
-    _, status = os.waitpid(pid, 0)
-    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, \
-        f"child ended on its own (status {status}) after {seen} reports"
+            if self.counted is None or line.startswith(self.counted.encode()):
+                self.seen += 1
+        self.kill_when_due()
+        return bool(chunk)
+
+    def reap(self) -> None:
+        os.close(self.fd)
+        _, status = os.waitpid(self.pid, 0)
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, \
+            f"child ended on its own (status {status}) after {self.seen} reports"
+
+
+def run_until_killed(children: list[Child], reports: Reports) -> None:
+    """Read all children's reports as they come; kill each after its wanted number (so
+    none runs on unobserved), keep what was in flight when the kill landed."""
+    with selectors.DefaultSelector() as selector:
+        for child in children:
+            child.kill_when_due()
+            selector.register(child.fd, selectors.EVENT_READ, child)
+        while selector.get_map():
+            for key, _ in selector.select():
+                if not key.data.read(reports):
+                    selector.unregister(key.fd)
+                    key.data.reap()
 
 
 def test_sigkill_at_random_points(tmp_path: Path) -> None:
@@ -159,13 +216,21 @@ def test_sigkill_at_random_points(tmp_path: Path) -> None:
         children = []
         for k in range(AT_ONCE):
             role = ROLES[(round_start + k) % len(ROLES)]
-            children.append((spawn(directory, role, (round_start + k) * 1_000_000),
-                             rnd.choice([0, 1, 2, 3, 5, 8, 13])))
-        for (pid, fd), wanted in children:
-            run_until_killed(pid, fd, reports, wanted)
+            wanted = rnd.choice([0, 1, 2] if role is recover_again else [0, 1, 2, 3, 5, 8, 13])
+            # half the submitters are killed just as a large batch starts being written
+            submitter = role in (submit_one_by_one, submit_sessions)
+            counted = "write" if submitter and rnd.random() < 0.5 else None
+            if counted:
+                wanted = rnd.choice([1, 2])
+            children.append(Child(*spawn(directory, role, (round_start + k) * 1_000_000),
+                                  wanted, counted))
+        run_until_killed(children, reports)
 
     store = QueueStore(directory, min_free_blocks=0)
     report = store.recover()
+    print(f"{len(reports.submitted)} acknowledged, {len(reports.removed)} finished, "
+          f"{reports.cuts + len(report.dropped)} half-written batches cut off")
+    assert reports.cuts + len(report.dropped) > 0, "no kill landed inside a write"
     assert report.quarantined == []
     live = set(report.messages)
     assert reports.submitted, "no submission was ever acknowledged"
