@@ -36,14 +36,16 @@ define(`SMART_HOST', `[127.0.0.1]')dnl
 MAILER(`local')dnl
 MAILER(`smtp')dnl
 """
-# (sender, recipients, body, -B body type): distinct sizes give distinct priorities
+# (sender, recipients, body, -B body type): bodies 1,000 bytes apart give distinct
+# priorities whatever the headers add (sendmail sorts equal ones in no fixed order)
 MESSAGES = [
-    ("joe@example.com", ["ann@example.org"], "hello\n", None),
-    ("joe@example.com", ["bob@example.org", "carl@example.net"], "hello again\n", None),
-    ("<>", ["verylongrecipientname.withmanyparts.and.more@subdomain.example.org"], "x\n", None),
+    ("joe@example.com", ["ann@example.org"], "hello\n" * 150, None),
+    ("joe@example.com", ["bob@example.org", "carl@example.net"], "hello again\n" * 200, None),
+    ("<>", ["verylongrecipientname.withmanyparts.and.more@subdomain.example.org"], "x\n" * 1500,
+     None),
     ("verylongsendername.withmanyparts.and.more@subdomain.example.org", ["j\\$rg@example.org"],
-     "bonjour\n", "8BITMIME"),
-    ("j\u00f6rg@example.org", ["dan@example.org"], "caf\u00e9 au lait\n", "8BITMIME"),
+     "bonjour\n" * 500, "8BITMIME"),
+    ("j\u00f6rg@example.org", ["dan@example.org"], "caf\u00e9 au lait\n" * 350, "8BITMIME"),
 ]
 DEFERRED = 1        # this message gets a delivery attempt (sendmail -qI)
 
@@ -104,6 +106,8 @@ def sendmail_queue(sendmail: oracle.Program, work: Path) -> Path:
                      f"Subject: test\n\n{body}".encode())
     deferred = sorted(queue.glob("qf*"), key=lambda p: read_qf(p).body_size)[DEFERRED]
     run_sendmail(sendmail, ["-qI" + deferred.name[2:], *common])
+    priorities = [read_qf(qf).priority for qf in queue.glob("qf*")]
+    assert len(set(priorities)) == len(MESSAGES), priorities
     return queue
 
 
