@@ -105,6 +105,23 @@ def run_smtp(inv: Invocation, config: "Config") -> int:
     return run_smtp_stdio(config)
 
 
+@mode("p")
+@mode("P")
+def run_print_queue(inv: Invocation, config: "Config") -> int:
+    """-bp, -bP and the name mailq."""
+    from monomail.cli.mailq import run_mailq
+    return run_mailq(inv, config)
+
+
+@mode("d")
+@mode("D")
+def run_daemon(inv: Invocation, config: "Config") -> int:
+    """-bd / -bD: the SMTP daemon with its queue runner."""
+    from monomail.daemon.main import run
+    from monomail.deliver.attempt import deliverer_factory
+    return run(inv, config, deliverer_factory)
+
+
 @mode("t")
 def run_test(inv: Invocation, config: "Config") -> int:
     from monomail.rewrite.testmode import run_test_mode

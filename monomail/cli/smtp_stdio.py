@@ -20,7 +20,9 @@ from monomail import sysexits as ex
 from monomail.log.writer import MailLog
 from monomail.queue.store import QueueStore
 from monomail.smtpd.driver import SessionDriver
-from monomail.smtpd.hooks import Hooks
+from monomail.daemon.acceptance import Acceptance
+from monomail.daemon.configholder import ConfigHolder, Snapshot
+from monomail.rewrite.engine import Rewriter
 from monomail.smtpd.policy import Client, Daemon
 from monomail.smtpd.session import Session
 from monomail.smtpd.settings import Runtime, SettingsError
@@ -49,8 +51,10 @@ def run_smtp_stdio(config: "Config") -> int:
     store = QueueStore(settings.queue_directory, min_free_blocks=settings.min_free_blocks,
                        max_message_size=settings.max_message_size)
     maillog = MailLog(settings.log_level, path=settings.log_file)
+    holder = ConfigHolder(config.path, (), "s", Snapshot(config, Rewriter(config), 0))
+    hooks = Acceptance(holder, store, maillog, real_user=_user_name()).hooks()
     session = Session(runtime, Client.local_user(_user_name()), Daemon.stdin(),
-                      Hooks.for_store(store), local_submission=True, maillog=maillog)
+                      hooks, local_submission=True, maillog=maillog)
     import uvloop
     uvloop.run(_serve_stdio(session))
     return session.exit_status

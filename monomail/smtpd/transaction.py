@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from monomail.clib import MAXSHORTSTR, shortenstring
-from monomail.log.fields import SenderRecord, sender_line
 from monomail.log.writer import LOG_NOTICE
 from monomail.queue.ids import queue_id
 from monomail.queue.qfcodec import Envelope, Recipient, check_address, check_recipient
@@ -323,11 +322,6 @@ def end_of_data(s: "Session", reader: DataReader) -> None:
 def finish_message(s: "Session", qid: str | None, refusal: str | None) -> None:
     txn = s.transaction
     if qid is not None and refusal is None:
-        assert txn is not None
-        record = SenderRecord(txn.sender_text, s.message_size, len(txn.recipients),
-                              s.client_label, proto=s.protocol or "SMTP",
-                              daemon=s.daemon.name or None)
-        s.syslog(4, sender_line(record), qid=qid)
         s.reply(f"250 2.0.0 {qid} Message accepted for delivery")
     else:
         s.reset_errors()

@@ -1,0 +1,134 @@
+"""`monomail -bd` / `-bD`: one process that listens, queues and runs the queue.
+
+Start: recover the queue, open every DaemonPortOptions listener, give up root if
+RunAsUser says so, write the PidFile, log "starting daemon", feed the runner what the
+queue holds.  SIGHUP: reread the cf (kept only if clean) and let new sessions and
+deliveries use it.  SIGTERM: stop accepting, let sessions and deliveries in flight
+finish within Timeout.quit... bounded by STOP_GRACE, seal the queue, remove the PidFile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import sys
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from monomail import __version__
+from monomail.config.option_values import MinFreeBlocks
+from monomail import sysexits as ex
+from monomail.log.fields import pintvl
+from monomail.log.writer import LOG_ERR, LOG_INFO, MailLog
+from monomail.queue.store import QueueStore
+from monomail.smtpd.server import SmtpServer, listeners_from_config
+from monomail.smtpd.settings import Runtime
+from .acceptance import Acceptance
+from .configholder import ConfigHolder, ReloadError, Snapshot
+from .lifecycle import Signals
+from .pidfile import PidFile, PidFileError
+from .privileges import drop_to
+from .runner import Attempt, QueueRunner
+from .schedule import RetryPolicy
+
+STOP_GRACE = 30.0     # seconds sessions and deliveries get to finish on SIGTERM
+
+DelivererFactory = Callable[[Snapshot, QueueStore, MailLog], Callable[[str], Awaitable[Attempt]]]
+
+
+@dataclass
+class DaemonRequest:
+    """What the command line asked the daemon for."""
+
+    holder: ConfigHolder
+    log: MailLog
+    command_line: str
+    queue_interval: int = 0        # -q interval in seconds (0: no periodic runs)
+    smtp: bool = True              # -bd/-bD (False: only -q<time>)
+
+
+def store_for(snap: Snapshot) -> QueueStore:
+    opts = snap.config.options
+    free = opts.get("MinFreeBlocks")
+    return QueueStore(str(opts.get("QueueDirectory") or "/var/spool/mqueue"),
+                      min_free_blocks=free.blocks if isinstance(free, MinFreeBlocks) else 100,
+                      max_message_size=int(opts.get("MaxMessageSize") or 0))
+
+
+async def serve(req: DaemonRequest, deliverer: DelivererFactory, signals: Signals) -> int:
+    """Run until SIGTERM; the exit status."""
+    snap = req.holder.current
+    store = store_for(snap)
+    await asyncio.to_thread(store.recover)
+    runner = QueueRunner(deliverer(snap, store, req.log), RetryPolicy.from_options(
+        int(snap.config.options.get("MinQueueAge") or 0), req.queue_interval),
+        on_error=lambda qid, exc: req.log.log(LOG_ERR, qid, f"SYSERR: delivery: {exc!r}"))
+    acceptance = Acceptance(req.holder, store, req.log, queued=runner.enqueue)
+    server = SmtpServer(Runtime.from_config(snap.config), acceptance.hooks(), maillog=req.log)
+    if req.smtp:
+        await server.listen(listeners_from_config(snap.config.options))
+    drop_to(snap.config.options.get("RunAsUser"))  # type: ignore[arg-type]
+    pidfile = PidFile(str(snap.config.options.get("PidFile")))
+    try:
+        pidfile.write(req.command_line)
+    except (PidFileError, OSError) as exc:
+        req.log.log(LOG_ERR, None, str(exc) if isinstance(exc, PidFileError)
+                    else f"unable to write pid to {pidfile.path}: {exc.strerror}")
+    kind = ("+SMTP" if req.smtp else "") + (
+        f"+queueing@{pintvl(req.queue_interval)}" if req.queue_interval else "")
+    req.log.log(LOG_INFO, None, f"starting daemon ({__version__}): {kind[1:]}")
+    for qid in store.list():
+        runner.enqueue(qid)
+    signals.install(asyncio.get_running_loop())
+    work = asyncio.create_task(runner.run(signals.stop))
+    try:
+        await _watch(req, server, signals)
+    finally:
+        server.close()
+        await _finish(server, runner, work)
+        store.close()
+        pidfile.remove()
+        signals.uninstall(asyncio.get_running_loop())
+    return ex.EX_OK
+
+
+async def _watch(req: DaemonRequest, server: SmtpServer, signals: Signals) -> None:
+    """Serve reloads until stop is asked for."""
+    while not signals.stop.is_set():
+        reload = asyncio.ensure_future(signals.reload.wait())
+        stop = asyncio.ensure_future(signals.stop.wait())
+        await asyncio.wait({reload, stop}, return_when=asyncio.FIRST_COMPLETED)
+        reload.cancel()
+        stop.cancel()
+        if signals.reload.is_set():
+            signals.reload.clear()
+            await _reload(req, server)
+
+
+async def _reload(req: DaemonRequest, server: SmtpServer) -> None:
+    try:
+        fresh = await req.holder.reload()
+    except (ReloadError, OSError) as exc:
+        req.log.log(LOG_ERR, None, f"restart: configuration refused, old one kept: {exc}")
+        return
+    server.set_runtime(Runtime.from_config(fresh.config))
+    req.log.log(LOG_INFO, None, f"restarting {req.command_line} due to signal")
+
+
+async def _finish(server: SmtpServer, runner: QueueRunner, work: asyncio.Task[None]) -> None:
+    """Sessions and deliveries in flight get STOP_GRACE seconds to end."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + STOP_GRACE
+    while server.sessions and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    for session in list(server.sessions):
+        if session.transport is not None:
+            session.transport.abort()
+    try:
+        await asyncio.wait_for(work, max(deadline - loop.time(), 0.1))
+    except asyncio.TimeoutError:
+        pass
+
+
+def command_line(argv: list[str]) -> str:
+    return " ".join(shlex.quote(a) for a in [sys.argv[0], *argv])
