@@ -125,7 +125,7 @@ class QueueStore(Maintenance):
         return queue_id(int(self.clock()))
 
     def _message(self, envelope: Envelope, data: bytes,
-                 qid: str | None) -> tuple[ControlFile, bytes, bytes]:
+                 qid: str | None = None) -> tuple[ControlFile, bytes, bytes]:
         """(control file, its bytes, the record) of a new message."""
         self.check_admission(len(data))
         now = int(self.clock())
