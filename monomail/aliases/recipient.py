@@ -122,6 +122,18 @@ class Expander:
     def sendtolist(self, text: str, ctladdr: Recipient | None, level: int) -> int:
         """Parse a comma (or, old style, blank) separated list and hand each address to
         recipient(), last first as sendmail does; returns how many were handed on."""
+        parsed = self.parse_list(text, ctladdr)
+        oldto = self.notices.to
+        try:
+            for a in reversed(parsed):
+                self.recipient(a, level)
+            return len(parsed)
+        finally:
+            self.notices.to = oldto
+
+    def parse_list(self, text: str, ctladdr: Recipient | None = None) -> list[Recipient]:
+        """sendtolist's first half: every address of the list parsed (errors reported),
+        not yet entered; the command line stops here, delivery expands later."""
         notices = self.notices
         oldto = notices.to
         if ctladdr is None and any(ch in text for ch in ",;<("):
@@ -142,9 +154,7 @@ class Expander:
                 if ctladdr is not None and not self._inherit(a, ctladdr):
                     continue
                 parsed.append(a)
-            for a in reversed(parsed):
-                self.recipient(a, level)
-            return len(parsed)
+            return parsed
         finally:
             notices.to = oldto
             self.env.define_macro("addr_type", None)

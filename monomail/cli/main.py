@@ -105,6 +105,13 @@ def run_smtp(inv: Invocation, config: "Config") -> int:
     return run_smtp_stdio(config)
 
 
+@mode("m")
+def run_deliver(inv: Invocation, config: "Config") -> int:
+    """-bm, the default: a message from stdin for the named recipients."""
+    from monomail.cli.submit import run_submit
+    return run_submit(inv, config)
+
+
 @mode("p")
 @mode("P")
 def run_print_queue(inv: Invocation, config: "Config") -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from dataclasses import replace
 from typing import Callable
 
 from monomail.aliases.expand import shared_identity, verify_one
@@ -98,6 +99,7 @@ class Acceptance:
         if not outcome.accepted:
             raise Refused(outcome.reply)
         stored = encode(outcome.message)
+        envelope = replace(envelope, header_size=len(stored) - len(outcome.message.body))
         qid = await self.store.submit_async(envelope, stored, qid=qid)
         self.log.log(LOG_INFO, qid, sender_line(SenderRecord(
             f"<{envelope.sender}>", outcome.message.size, len(envelope.recipients),

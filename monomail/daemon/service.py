@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from monomail import __version__
+from monomail.config.model import Config
 from monomail.config.option_values import MinFreeBlocks
 from monomail import sysexits as ex
 from monomail.log.fields import pintvl
@@ -47,8 +48,9 @@ class DaemonRequest:
     smtp: bool = True              # -bd/-bD (False: only -q<time>)
 
 
-def store_for(snap: Snapshot) -> QueueStore:
-    opts = snap.config.options
+def store_for(config: Config) -> QueueStore:
+    """The cf's queue: QueueDirectory, MinFreeBlocks, MaxMessageSize."""
+    opts = config.options
     free = opts.get("MinFreeBlocks")
     return QueueStore(str(opts.get("QueueDirectory") or "/var/spool/mqueue"),
                       min_free_blocks=free.blocks if isinstance(free, MinFreeBlocks) else 100,
@@ -58,7 +60,7 @@ def store_for(snap: Snapshot) -> QueueStore:
 async def serve(req: DaemonRequest, deliverer: DelivererFactory, signals: Signals) -> int:
     """Run until SIGTERM; the exit status."""
     snap = req.holder.current
-    store = store_for(snap)
+    store = store_for(snap.config)
     await asyncio.to_thread(store.recover)
     runner = QueueRunner(deliverer(snap, store, req.log), RetryPolicy.from_options(
         int(snap.config.options.get("MinQueueAge") or 0), req.queue_interval),
