@@ -105,6 +105,13 @@ def run_smtp(inv: Invocation, config: "Config") -> int:
     return run_smtp_stdio(config)
 
 
+@mode("p")
+@mode("P")
+def run_mailq(inv: Invocation, config: "Config") -> int:
+    from monomail.cli.mailq import run_mailq as mailq_mode
+    return mailq_mode(inv, config)
+
+
 @mode("t")
 def run_test(inv: Invocation, config: "Config") -> int:
     from monomail.rewrite.testmode import run_test_mode

@@ -14,7 +14,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Callable
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_LINE_BYTES = 2048
 MAX_RECIPIENTS = 10000
@@ -23,6 +23,7 @@ MAX_ADDRESS = 512           # RFC 5321 allows 256 octets for a path; leave room 
 MAX_ENVID = 100             # RFC 3461 section 4.4
 MAX_ORCPT = 500             # RFC 3461 section 4.2
 MAX_MACRO_VALUE = 1024
+MAX_REASON = 1024          # the last delivery status text (sendmail's qf M line)
 MAX_NUMBER = 2 ** 63 - 1
 
 BODY_TYPES = ("7BIT", "8BITMIME", "BINARYMIME")
@@ -59,7 +60,7 @@ class RecipientState(str, enum.Enum):
     DEFERRED = "deferred"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Recipient:
     """One envelope recipient with its own DSN request and delivery outcome."""
 
@@ -70,29 +71,37 @@ class Recipient:
     status: str | None = None         # last DSN status code, e.g. "4.4.1"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Envelope:
-    """What a submission hands the queue: the SMTP envelope and what delivery needs later."""
+    """What a submission hands the queue: the SMTP envelope and what delivery needs later.
+
+    `header_size` says how many bytes at the start of the data are the stored header block:
+    mailq's Size column counts only the rest, as sendmail's df file holds only the body."""
 
     sender: str                       # "" is the null sender <>
     recipients: tuple[Recipient, ...]
     envid: str | None = None
     ret: str | None = None
-    body_type: str = "7BIT"
+    body_type: str | None = None      # MAIL FROM BODY= or -B; None when not given (7-bit)
     priority: int = 0
     macros: tuple[tuple[str, str], ...] = ()   # e.g. (("{client_addr}", "127.0.0.1"),)
+    header_size: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ControlFile:
-    """The whole control file: the envelope plus the queue's own bookkeeping."""
+    """The whole control file: the envelope plus the queue's own bookkeeping.
+
+    `reason` is the text of the last delivery problem (sendmail's qf M line), which mailq
+    shows in parentheses under a deferred message."""
 
     qid: str
     envelope: Envelope
     created: int
     next_try: int
     attempts: int = 0
-    size: int = 0                     # length of the data file, checked when loading
+    size: int = 0                     # length of the data, checked when loading
+    reason: str | None = None
 
 
 # ---------------------------------------------------------------- value checks
@@ -171,6 +180,12 @@ def check_recipient(rcpt: Recipient) -> Recipient:
     return rcpt
 
 
+def check_reason(value: str) -> str:
+    if not value:
+        raise ValueError("empty reason")
+    return check_text(value, MAX_REASON, "reason")
+
+
 def check_macro(name: str, value: str) -> None:
     if not _MACRO_NAME_RE.match(name):
         raise ValueError(f"bad macro name {name!r}")
@@ -198,14 +213,19 @@ def _header_lines(cf: ControlFile) -> list[str]:
         check_xtext(env.envid, MAX_ENVID, "ENVID")
     if env.ret is not None:
         check_choice(env.ret, RET_VALUES, "RET")
-    check_choice(env.body_type, BODY_TYPES, "body type")
+    if env.body_type is not None:
+        check_choice(env.body_type, BODY_TYPES, "body type")
     for value, what in ((cf.created, "created"), (cf.next_try, "next-try"),
-                        (cf.attempts, "attempts"), (cf.size, "size"), (env.priority, "priority")):
+                        (cf.attempts, "attempts"), (cf.size, "size"), (env.priority, "priority"),
+                        (env.header_size, "header-size")):
         check_number(value, what)
-    return [f"version {FORMAT_VERSION}", f"qid {cf.qid}", f"created {cf.created}",
-            f"next-try {cf.next_try}", f"attempts {cf.attempts}", f"priority {env.priority}",
-            f"size {cf.size}", f"body {env.body_type}", f"sender <{env.sender}>",
-            f"envid {_opt(env.envid)}", f"ret {_opt(env.ret)}"]
+    lines = [f"version {FORMAT_VERSION}", f"qid {cf.qid}", f"created {cf.created}",
+             f"next-try {cf.next_try}", f"attempts {cf.attempts}", f"priority {env.priority}",
+             f"size {cf.size}", f"header-size {env.header_size}", f"body {_opt(env.body_type)}",
+             f"sender <{env.sender}>", f"envid {_opt(env.envid)}", f"ret {_opt(env.ret)}"]
+    if cf.reason is not None:
+        lines.append(f"reason {check_reason(cf.reason)}")
+    return lines
 
 
 def encode(cf: ControlFile) -> bytes:
@@ -215,6 +235,8 @@ def encode(cf: ControlFile) -> bytes:
         raise QueueFileError(0, f"need 1 to {MAX_RECIPIENTS} recipients")
     if len(env.macros) > MAX_MACROS:
         raise QueueFileError(0, f"more than {MAX_MACROS} macros")
+    if env.header_size > cf.size:
+        raise QueueFileError(0, "header-size larger than size")
     try:
         lines = _header_lines(cf)
         for name, value in env.macros:
@@ -288,11 +310,13 @@ _HEADERS: dict[str, Callable[[str], object]] = {
     "attempts": lambda t: _parse_number(t, "attempts"),
     "priority": lambda t: _parse_number(t, "priority"),
     "size": lambda t: _parse_number(t, "size"),
-    "body": lambda t: check_choice(t, BODY_TYPES, "body type"),
+    "header-size": lambda t: _parse_number(t, "header-size"),
+    "body": lambda t: None if t == NONE else check_choice(t, BODY_TYPES, "body type"),
     "sender": lambda t: _parse_bracketed(t, "sender"),
     "envid": _parse_envid,
     "ret": _parse_ret,
 }
+_OPTIONAL: dict[str, Callable[[str], object]] = {"reason": check_reason}
 
 
 def _split_lines(raw: bytes) -> list[str]:
@@ -346,10 +370,10 @@ def _decode_fields(lines: list[str]) -> tuple[dict[str, object], list[Recipient]
                 if len(macros) >= MAX_MACROS:
                     raise ValueError(f"more than {MAX_MACROS} macros")
                 macros.append(_parse_macro(value))
-            elif key in _HEADERS:
+            elif key in _HEADERS or key in _OPTIONAL:
                 if key in headers:
                     raise ValueError(f"repeated key {key!r}")
-                headers[key] = _HEADERS[key](value)
+                headers[key] = (_HEADERS.get(key) or _OPTIONAL[key])(value)
             else:
                 raise ValueError(f"unknown key {key!r}")
         except ValueError as exc:
@@ -367,10 +391,13 @@ def decode(raw: bytes) -> ControlFile:
         raise QueueFileError(len(lines), f"missing {', '.join(missing)}")
     if not recipients:
         raise QueueFileError(len(lines), "no recipients")
+    if headers["header-size"] > headers["size"]:  # type: ignore[operator]
+        raise QueueFileError(len(lines), "header-size larger than size")
     env = Envelope(sender=headers["sender"], recipients=tuple(recipients),  # type: ignore[arg-type]
                    envid=headers["envid"], ret=headers["ret"],  # type: ignore[arg-type]
                    body_type=headers["body"], priority=headers["priority"],  # type: ignore[arg-type]
-                   macros=tuple(macros))
+                   macros=tuple(macros), header_size=headers["header-size"])  # type: ignore[arg-type]
     return ControlFile(qid=headers["qid"], envelope=env,  # type: ignore[arg-type]
                        created=headers["created"], next_try=headers["next-try"],  # type: ignore[arg-type]
-                       attempts=headers["attempts"], size=headers["size"])  # type: ignore[arg-type]
+                       attempts=headers["attempts"], size=headers["size"],  # type: ignore[arg-type]
+                       reason=headers.get("reason"))  # type: ignore[arg-type]

@@ -131,7 +131,7 @@ async def test_smtplib_delivers_into_the_queue(live: Fixture) -> None:
     control = live.store.load(qid)
     assert control.envelope.sender == "root@mail.example.com"
     assert [r.address for r in control.envelope.recipients] == ["root@mail.example.com"]
-    assert live.store.data_path(qid).read_bytes() == b"Subject: live\r\n\r\nHello.\r\n.dotted\r\n"
+    assert live.store.read_data(qid) == b"Subject: live\r\n\r\nHello.\r\n.dotted\r\n"
 
 
 async def test_relaying_depends_on_the_client(live: Fixture) -> None:

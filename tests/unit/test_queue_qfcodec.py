@@ -37,11 +37,13 @@ numbers = st.integers(0, qfcodec.MAX_NUMBER)
 envelopes = st.builds(
     Envelope, sender=address, recipients=st.lists(recipients, min_size=1, max_size=5).map(tuple),
     envid=st.none() | xtext, ret=st.none() | st.sampled_from(qfcodec.RET_VALUES),
-    body_type=st.sampled_from(qfcodec.BODY_TYPES), priority=numbers,
-    macros=st.lists(st.tuples(macro_name, printable), max_size=4).map(tuple))
+    body_type=st.none() | st.sampled_from(qfcodec.BODY_TYPES), priority=numbers,
+    macros=st.lists(st.tuples(macro_name, printable), max_size=4).map(tuple),
+    header_size=st.integers(0, 10 ** 6))
+reasons = st.none() | printable.filter(bool)
 controls = st.builds(ControlFile, qid=st.from_regex(qfcodec.QID_RE.pattern[:-2], fullmatch=True),
                      envelope=envelopes, created=numbers, next_try=numbers, attempts=numbers,
-                     size=numbers)
+                     size=numbers, reason=reasons).filter(lambda c: c.envelope.header_size <= c.size)
 
 
 @given(controls)
@@ -78,8 +80,9 @@ def sample() -> ControlFile:
                                          orcpt="rfc822;ann@example.org"),
                                Recipient("bob@example.org", RecipientState.DEFERRED, status="4.4.1")),
                    envid="QQ314159", ret="HDRS", body_type="8BITMIME", priority=30000,
-                   macros=(("{client_addr}", "127.0.0.2"), ("r", "ESMTP")))
-    return ControlFile(QID, env, created=1795577000, next_try=1795577600, attempts=2, size=1234)
+                   macros=(("{client_addr}", "127.0.0.2"), ("r", "ESMTP")), header_size=321)
+    return ControlFile(QID, env, created=1795577000, next_try=1795577600, attempts=2, size=1234,
+                       reason="Deferred: Connection refused by mx.example.org.")
 
 
 def sealed(lines: list[str]) -> bytes:
@@ -104,7 +107,7 @@ def refusal(raw: bytes) -> QueueFileError:
 
 def test_sample_format_is_stable() -> None:
     text = encode(sample()).decode()
-    assert text.startswith("version 1\nqid 6AP3HY1D031232\ncreated 1795577000\n")
+    assert text.startswith("version 2\nqid 6AP3HY1D031232\ncreated 1795577000\n")
     assert "rcpt pending SUCCESS,FAILURE rfc822;ann@example.org - <ann@example.org>\n" in text
     assert "rcpt deferred - - 4.4.1 <bob@example.org>\n" in text
     assert "macro {client_addr} 127.0.0.2\n" in text
@@ -119,13 +122,13 @@ def test_null_sender() -> None:
 
 @pytest.mark.parametrize("raw, line, reason", [
     (b"", 0, "empty file"),
-    (b"version 1\nqid x", 2, "truncated: no newline"),
-    (b"version 2\n", 1, "not a monomail control file"),
+    (b"version 2\nqid x", 2, "truncated: no newline"),
+    (b"version 1\n", 1, "not a monomail control file"),
     (b"#!/bin/sh\nrm -rf /\n", 1, "not a monomail control file"),
-    (b"version 1\n", 1, "truncated: no end line"),
-    (b"version 1\nqid 6AP3HY1D031232\n", 2, "truncated: no end line"),
-    (b"version 1\nend 00000000\n", 2, "checksum mismatch"),
-    (b"version 1\n\xff\xfe\n", 2, "not UTF-8"),
+    (b"version 2\n", 1, "truncated: no end line"),
+    (b"version 2\nqid 6AP3HY1D031232\n", 2, "truncated: no end line"),
+    (b"version 2\nend 00000000\n", 2, "checksum mismatch"),
+    (b"version 2\n\xff\xfe\n", 2, "not UTF-8"),
 ])
 def test_frame_refusals(raw: bytes, line: int, reason: str) -> None:
     err = refusal(raw)
@@ -134,7 +137,7 @@ def test_frame_refusals(raw: bytes, line: int, reason: str) -> None:
 
 def test_oversize_file_and_line() -> None:
     assert "larger than" in refusal(b"x" * (qfcodec.MAX_FILE_BYTES + 1)).reason
-    err = refusal(b"version 1\nqid " + b"A" * qfcodec.MAX_LINE_BYTES + b"\n")
+    err = refusal(b"version 2\nqid " + b"A" * qfcodec.MAX_LINE_BYTES + b"\n")
     assert err.line == 2 and "longer than" in err.reason
 
 
@@ -155,6 +158,10 @@ def test_oversize_file_and_line() -> None:
     ("envid", "envid " + "E" * 101, "ENVID longer"),
     ("ret", "ret ALL", "bad RET"),
     ("size", "size 12 13", "not a number"),
+    ("header-size", "header-size x", "not a number"),
+    ("reason", "reason ", "empty reason"),
+    ("reason", "reason \x1b[2J", "control character"),
+    ("reason", "reason " + "r" * 1025, "longer than"),
 ])
 def test_header_refusals(key: str, line: str, reason: str) -> None:
     number = next(i for i, old in enumerate(sample_lines(), 1) if old.split(" ", 1)[0] == key)
@@ -188,6 +195,16 @@ def test_body_line_refusals(line: str, reason: str) -> None:
     lines.insert(5, line)
     err = refusal(sealed(lines))
     assert err.line == 6 and reason in err.reason, err
+
+
+def test_reason_is_optional_and_header_size_bounded() -> None:
+    lines = sample_lines()
+    assert decode(sealed([old for old in lines if not old.startswith("reason")])).reason is None
+    err = refusal(sealed([old if not old.startswith("header-size") else "header-size 1235"
+                          for old in lines]))
+    assert "header-size larger than size" in err.reason
+    with pytest.raises(QueueFileError, match="header-size larger"):
+        encode(with_envelope(header_size=1235))
 
 
 def test_missing_keys_and_recipients() -> None:
