@@ -14,6 +14,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Callable
 
+from monomail.dsn import xtext
+
 FORMAT_VERSION = "2"
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_LINE_BYTES = 2048
@@ -30,7 +32,7 @@ BODY_TYPES = ("7BIT", "8BITMIME", "BINARYMIME")
 RET_VALUES = ("FULL", "HDRS")
 NOTIFY_VALUES = ("SUCCESS", "FAILURE", "DELAY")
 ORIGINS = ("report", "postmaster-report")   # what a queued delivery report is (sendmail's qf flag r)
-CONTROLLER_FLAGS = ("alias", "primary")
+CONTROLLER_FLAGS = ("alias", "primary", "xtext")
 NONE = "-"                  # the written form of an absent optional value
 
 QID_RE = re.compile(r"[0-9A-Za-x]{8}[0-9]{6}\Z")
@@ -198,7 +200,10 @@ def check_number(value: int, what: str) -> int:
 
 
 def check_recipient(rcpt: Recipient) -> Recipient:
-    check_address(rcpt.address, "recipient")
+    if rcpt.ctladdr is None:
+        check_address(rcpt.address, "recipient")
+    else:   # an expansion's program or file may hold "<" or ">" (written as xtext)
+        check_text(rcpt.address, MAX_ADDRESS, "recipient")
     if not rcpt.address:
         raise ValueError("empty recipient")
     RecipientState(rcpt.state)
@@ -247,10 +252,14 @@ def _recipient_line(rcpt: Recipient) -> str:
     check_recipient(rcpt)
     notify = ",".join(rcpt.notify) or NONE
     state = RecipientState(rcpt.state).value
-    line = f"rcpt {state} {notify} {_opt(rcpt.orcpt)} {_opt(rcpt.status)} <{rcpt.address}>"
     ctl = rcpt.ctladdr
+    address = rcpt.address
+    escaped = ctl is not None and ("<" in address or ">" in address)
+    if escaped:
+        address = xtext.encode(address, also="<>")
+    line = f"rcpt {state} {notify} {_opt(rcpt.orcpt)} {_opt(rcpt.status)} <{address}>"
     if ctl is not None:
-        flags = [f for f, on in zip(CONTROLLER_FLAGS, (ctl.alias, ctl.primary)) if on]
+        flags = [f for f, on in zip(CONTROLLER_FLAGS, (ctl.alias, ctl.primary, escaped)) if on]
         line += (f" via {ctl.uid} {ctl.gid} {_opt(ctl.user)} {','.join(flags) or NONE}"
                  f" <{ctl.address}>")
     return line
@@ -342,19 +351,31 @@ def _parse_recipient(text: str) -> Recipient:
     state, notify, orcpt, status, address = parts
     address, _, via = address.partition("> via ")
     address += ">" if via else ""
+    ctladdr, escaped = _parse_controller(via) if via else (None, False)
     try:
         rstate = RecipientState(state)
     except ValueError:
         raise ValueError(f"bad recipient state {state!r}") from None
-    rcpt = Recipient(address=_parse_bracketed(address, "recipient"), state=rstate,
+    address = _parse_bracketed(address, "recipient")
+    if escaped:
+        address = _parse_xtext_address(address)
+    rcpt = Recipient(address=address, state=rstate,
                      notify=() if notify == NONE else tuple(notify.split(",")),
                      orcpt=_parse_optional(orcpt), status=_parse_optional(status),
-                     ctladdr=_parse_controller(via) if via else None)
+                     ctladdr=ctladdr)
     return check_recipient(rcpt)
 
 
-def _parse_controller(text: str) -> Controller:
-    """`UID GID LOGIN FLAGS <address>` after a recipient's `via`."""
+def _parse_xtext_address(text: str) -> str:
+    try:
+        return xtext.decode_text(text)
+    except xtext.XtextError:
+        raise ValueError("recipient flagged xtext is not xtext") from None
+
+
+def _parse_controller(text: str) -> tuple[Controller, bool]:
+    """`UID GID LOGIN FLAGS <address>` after a recipient's `via`; and whether the
+    recipient's address is written as xtext."""
     parts = text.split(" ", 4)
     if len(parts) != 5:
         raise ValueError("controlling address needs 5 fields")
@@ -362,9 +383,10 @@ def _parse_controller(text: str) -> Controller:
     words = () if flags == NONE else tuple(flags.split(","))
     if not set(words) <= set(CONTROLLER_FLAGS) or len(set(words)) != len(words):
         raise ValueError(f"bad controlling address flags {flags!r}")
-    return Controller(_parse_bracketed(address, "controlling address"),
-                      _parse_number(uid, "controlling uid"), _parse_number(gid, "controlling gid"),
-                      _parse_optional(user), "alias" in words, "primary" in words)
+    ctl = Controller(_parse_bracketed(address, "controlling address"),
+                     _parse_number(uid, "controlling uid"), _parse_number(gid, "controlling gid"),
+                     _parse_optional(user), "alias" in words, "primary" in words)
+    return ctl, "xtext" in words
 
 
 def _parse_macro(text: str) -> tuple[str, str]:

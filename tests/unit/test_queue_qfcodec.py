@@ -235,6 +235,19 @@ def test_expansion_records_round_trip() -> None:
     assert line + "\n" in encode(cf).decode()
 
 
+def test_expanded_program_with_brackets_is_written_as_xtext() -> None:
+    """`"|cmd >> log"` from a .forward: the address goes between brackets as xtext."""
+    rcpt = Recipient('"|/bin/sh -c \'cat >> /x\'"', ctladdr=Controller("bob", 1, 1, "bob"))
+    cf = with_envelope(recipients=(rcpt,))
+    raw = encode(cf)
+    assert b"rcpt pending - - - <\"|/bin/sh+20-c+20'cat+20+3E+3E+20/x'\"> via 1 1 bob xtext <bob>" \
+        in raw
+    assert decode(raw) == cf
+    lines = sample_lines()
+    lines.append("rcpt pending - - - <a+zz> via 1 1 bob xtext <bob>")
+    assert "flagged xtext is not xtext" in refusal(sealed(lines)).reason
+
+
 def test_missing_keys_and_recipients() -> None:
     lines = [old for old in sample_lines() if not old.startswith(("envid", "ret"))]
     err = refusal(sealed(lines))
