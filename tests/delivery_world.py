@@ -117,6 +117,8 @@ class World:
                 .replace("A=TCP $h\n", f"A=TCP $h {port}\n")
                 .replace("O QueueDirectory=spool/mqueue", f"O QueueDirectory={folder}/queue"))
         text += f"O Monomail.NameServer={dns_port}@127.0.0.1\n"
+        self.cf = folder / "test.cf"
+        self.cf.write_text(text)
         self.config = parse_cf(str(QUICKSTART), text=text, command_line=tuple(options))
         assert not self.config.errors, self.config.errors
         self.homes = folder / "home"

@@ -112,6 +112,12 @@ def run_mailq(inv: Invocation, config: "Config") -> int:
     return mailq_mode(inv, config)
 
 
+@mode("q")
+def run_queue(inv: Invocation, config: "Config") -> int:
+    from monomail.cli.queue_run import run_queue as queue_mode
+    return queue_mode(inv, config)
+
+
 @mode("t")
 def run_test(inv: Invocation, config: "Config") -> int:
     from monomail.rewrite.testmode import run_test_mode

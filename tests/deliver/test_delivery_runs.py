@@ -4,11 +4,14 @@ process holds, a damaged message, and a crash between a delivery and the queue u
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Callable
 
 import pytest
 
-from delivery_world import (World, dns, logged, make_world, others, sink,  # noqa: F401
+from delivery_world import (ROOT, World, dns, logged, make_world, others, sink,  # noqa: F401
                             world)
 from monomail.cli.argv import QueueRequest
 from monomail.deliver.attempt import run_queue_once
@@ -93,3 +96,23 @@ async def test_too_many_hops_bounces(make_world: Callable[..., World]) -> None:
     text = world.mbox("carol")[0].as_string()
     assert "554 5.4.6 Too many hops 3 (1 max): from carol@localhost via client.example " \
         "[127.0.0.9], to alice" in text
+
+
+def test_command_line_queue_run(world: World) -> None:
+    """`monomail -q` runs the queue once in the foreground and exits 0; a periodic run
+    is the daemon's and is refused."""
+    sent = world.submit("joe@example.org", ["root"], BODY)
+    world.store.close()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    log = world.folder / "cli.log"
+    done = subprocess.run([sys.executable, "-m", "monomail", "-C", str(world.cf), "-q",
+                           "-O", f"Monomail.LogFile={log}"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    [stored] = world.mbox("root")
+    assert stored["Subject"] == "run" and world.store.list() == []
+    assert [line.split(": ", 2)[2].split(",")[0] for line in log.read_text().splitlines()
+            if f": {sent.qid}: to=" in line and "stat=Sent" in line] == ["to=root"]
+    periodic = subprocess.run([sys.executable, "-m", "monomail", "-C", str(world.cf), "-q30m"],
+                              capture_output=True, text=True, env=env, timeout=120)
+    assert periodic.returncode == 64 and "needs the daemon" in periodic.stderr
