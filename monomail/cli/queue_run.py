@@ -17,6 +17,7 @@ from monomail import sysexits as ex
 if TYPE_CHECKING:
     from monomail.cli.argv import Invocation, QueueRequest
     from monomail.config.model import Config
+    from monomail.queue.store import QueueStore
 
 
 def refusal(request: "QueueRequest | None") -> str | None:
@@ -31,6 +32,7 @@ def refusal(request: "QueueRequest | None") -> str | None:
 
 
 def run_queue(inv: "Invocation", config: "Config") -> int:
+    from monomail.cleanup.collect import int_option
     from monomail.queue.store import QueueStore
     for text in config.output:
         sys.stdout.write(text + "\n")
@@ -44,8 +46,8 @@ def run_queue(inv: "Invocation", config: "Config") -> int:
     if not directory or not os.path.isdir(directory):
         sys.stdout.write(f"can not chdir({directory}): No such file or directory\n")
         return ex.EX_CONFIG
-    store = QueueStore(directory, min_free_blocks=int(config.options.get("MinFreeBlocks") or 0),  # type: ignore[call-overload]
-                       max_message_size=int(config.options.get("MaxMessageSize") or 0))  # type: ignore[call-overload]
+    store = QueueStore(directory, min_free_blocks=int_option(config, "MinFreeBlocks"),
+                       max_message_size=int_option(config, "MaxMessageSize"))
     import uvloop
     try:
         uvloop.run(_run(store, config, inv.queue))

@@ -31,8 +31,9 @@ from monomail.aliases.expand import shared_identity, shared_rewriter
 from monomail.aliases.policy import Settings, settings as recipient_settings
 from monomail.aliases.users import SystemUsers, UserDatabase
 from monomail.cleanup import Message, StoredMessageError, decode, set_time_macros
+from monomail.cleanup.collect import int_option
 from monomail.clib import MAXSHORTSTR, shortenstring
-from monomail.config.model import Config
+from monomail.config.model import Config, Mailer
 from monomail.daemon.runner import Attempt, QueueRunner
 from monomail.daemon.schedule import RetryPolicy
 from monomail.dsn.policy import MessageState, Origin, PlannedReport
@@ -51,8 +52,8 @@ from .batches import Delivered, MessageRun, deliver_leaves
 from .bookkeeping import Progress, next_control, undelivered
 from .expansion import Expanded, Leaf, expand_pending
 from .job import AgentSettings
-from .reports import (Row, decide, log_kind, message_state, report_message, report_request,
-                      returned_data)
+from .reports import (Row, decide, log_kind, mailer_types, message_state, report_message,
+                      report_request, returned_data)
 from .router import Envelope
 from .smtpclient import SmtpClient
 
@@ -79,13 +80,14 @@ class Deliverer:
         self.config, self.store, self.clock, self.on_queued = config, store, clock, on_queued
         self.rw = shared_rewriter(config)
         self.client = client or SmtpClient.from_config(config)
-        self.log = log or MailLog(int(opts.get("LogLevel") or 0),  # type: ignore[call-overload]
-                                  path=opts.get("Monomail.LogFile"))  # type: ignore[arg-type]
+        log_file = opts.get("Monomail.LogFile")
+        self.log = log or MailLog(int_option(config, "LogLevel"),
+                                  path=str(log_file) if log_file else None)
         self.agents = agents or AgentSettings.from_config(config)
         self.recipients = recipients or recipient_settings(config, shared_identity(config))
         self.users = users or SystemUsers()
-        self.retry = retry or RetryPolicy.from_options(int(opts.get("MinQueueAge") or 0), 0)  # type: ignore[call-overload]
-        self.retry_factor = int(opts.get("RetryFactor") or 0)  # type: ignore[call-overload]
+        self.retry = retry or RetryPolicy.from_options(int_option(config, "MinQueueAge"), 0)
+        self.retry_factor = int_option(config, "RetryFactor")
 
     async def close(self) -> None:
         await self.client.close()
@@ -126,6 +128,8 @@ class _MessageAttempt:
         self.control, self.data, self.message = control, data, message
         self.qid = control.qid
         self.now = deliverer.clock()
+        # readqf: each run makes the message a little less urgent (RetryFactor)
+        self.priority = control.envelope.priority + deliverer.retry_factor
         self.env = self._env()
 
     def _env(self) -> RewriteEnv:
@@ -150,7 +154,7 @@ class _MessageAttempt:
             await self._clone(owner, leaves)
         sender = expanded.owner or given_sender
         run = MessageRun(d.config, d.rw, self.env, message, self._envelope(sender),
-                         control.envelope.priority, control.created, d.clock)
+                         self.priority, control.created, d.clock)
         delivered = await deliver_leaves(run, expanded.leaves, d.client, d.agents)
         self._log_delivery(delivered)
         base = MessageState(
@@ -180,13 +184,17 @@ class _MessageAttempt:
     def _hostname(self) -> str:
         return self.d.config.macros.get(ord("j"), "") or "localhost"
 
+    def _sender_mailer(self, sender: str) -> Mailer | None:
+        """The mailer ruleset 0 picks for the envelope sender (None for <>)."""
+        parsed = parseaddr(self.d.rw, self.env, sender, RF_SENDERADDR, isrcpt=False) \
+            if sender else None
+        return self.d.config.mailer(parsed.mailer) if parsed is not None else None
+
     def _envelope(self, sender: str) -> Envelope:
         """The router's and SMTP client's view of the envelope."""
-        control, message, env = self.control, self.message, self.env
-        text = sender or "<>"
-        parsed = parseaddr(self.d.rw, env, text, RF_SENDERADDR, isrcpt=False) if sender else None
-        mailer = self.d.config.mailer(parsed.mailer) if parsed is not None else None
-        return Envelope(sender=text, sender_local=bool(mailer and mailer.has("l")),
+        control, message = self.control, self.message
+        mailer = self._sender_mailer(sender)
+        return Envelope(sender=sender or "<>", sender_local=bool(mailer and mailer.has("l")),
                         size=message.size, null_sender=not sender, has_8bit=message.has_8bit,
                         is_mime=message.is_mime, body_type=control.envelope.body_type,
                         envid=control.envelope.envid, ret=control.envelope.ret,
@@ -221,7 +229,8 @@ class _MessageAttempt:
         original = OriginalMessage(
             self.qid, control.created, self._received_from(),
             returned_data(self.message, d.config, d.rw, env), envid=control.envelope.envid,
-            client_host=env.macro("client_name") or None)
+            client_host=env.macro("client_name") or None,
+            client_types=mailer_types(self._sender_mailer(control.envelope.sender)))
         request = report_request(planned, original, d.config, queue_id(self.now), transcript,
                                  self.now, self.message.timeout_class)
         envelope, data = report_message(request, d.config, d.rw)
@@ -240,7 +249,7 @@ class _MessageAttempt:
         deferred = [v.result.text for v in delivered.verdicts.values()
                     if v.result.state == "deferred"]
         progress = Progress(
-            attempts=attempts, priority=control.envelope.priority + d.retry_factor,
+            attempts=attempts, priority=self.priority,
             next_try=int(self.now) + d.retry.delay(attempts),
             reason=deferred[-1][:1024] if deferred else None,
             warned=control.warned or (int(self.now) if warning_sent else 0), sender=sender)
@@ -275,7 +284,7 @@ async def run_queue_once(store: QueueStore, deliverer: Deliverer,
         if selected(control, filters):
             chosen.append((control.envelope.priority, control.created, qid))
     chosen.sort()
-    limit = int(deliverer.config.options.get("MaxQueueRunSize") or 0)  # type: ignore[call-overload]
+    limit = int_option(deliverer.config, "MaxQueueRunSize")
     if limit > 0:
         chosen = chosen[:limit]
     tried: list[str] = []

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable
 
 from monomail import sysexits as ex
 from monomail.aliases.address import QALIAS, QS_BADADDR, QS_OK, QS_QUEUEUP
@@ -86,19 +86,23 @@ async def deliver_leaves(run: MessageRun, leaves: list[Leaf], client: SmtpClient
     planned = plan(run.rw, run.env, run.envelope, sendqueue_order(routed, signatures),
                    signatures)
     for decision in planned.report.outcomes:
-        _decide(run, done, leaves, [r.key for r in decision.recipients], decision.result,  # type: ignore[misc]
-                None)
+        _decide(run, done, leaves, _keys(decision.recipients), decision.result, None)
     for batch in planned.batches:
         try:
             await _deliver_batch(run, done, leaves, batch, client, settings)
         except Exception as exc:  # noqa: BLE001 - a fault in one delivery defers, never drops
-            keys = [r.key for r in batch.recipients if r.key not in done.verdicts]
+            keys = [k for k in _keys(batch.recipients) if k not in done.verdicts]
             done.log.append(f"SYSERR: deliver {batch.mailer.name}: "
                             f"{type(exc).__name__}: {exc}")
             if keys:
-                _decide(run, done, leaves, keys, DeliveryResult(  # type: ignore[arg-type]
+                _decide(run, done, leaves, keys, DeliveryResult(
                     ex.EX_TEMPFAIL, "4.3.0", "Deferred: local delivery error"), batch)
     return done
+
+
+def _keys(recipients: Iterable[Recipient]) -> list[int]:
+    """The leaf indexes the router's recipients carry as their keys."""
+    return [int(r.key) for r in recipients]  # type: ignore[call-overload]
 
 
 def _router_recipient(index: int, leaf: Leaf) -> Recipient:
@@ -136,7 +140,7 @@ async def _signatures(config: Config, client: SmtpClient,
 
 async def _deliver_batch(run: MessageRun, done: Delivered, leaves: list[Leaf], batch: Batch,
                          client: SmtpClient, settings: AgentSettings) -> None:
-    keys: list[int] = [r.key for r in batch.recipients]  # type: ignore[misc]
+    keys = _keys(batch.recipients)
     try:
         octets = _rendered(run, batch)
     except ConversionNeeded:
@@ -157,11 +161,11 @@ async def _deliver_batch(run: MessageRun, done: Delivered, leaves: list[Leaf], b
     relayed = {id(r) for d in report.outcomes for r in d.relayed}
     for decision in report.outcomes:
         for r in decision.recipients:
-            done.verdicts[r.key] = Verdict(decision.result, batch.mailer,  # type: ignore[index]
-                                           _user_of(batch, r), id(r) in relayed)
+            done.verdicts[int(r.key)] = Verdict(  # type: ignore[call-overload]
+                decision.result, batch.mailer, _user_of(batch, r), id(r) in relayed)
         done.records.append((decision.result.rcode, _record(
-            run, leaves, [r.key for r in decision.recipients],  # type: ignore[misc]
-            decision.result, batch.mailer, decision.xdelay, batch)))
+            run, leaves, _keys(decision.recipients), decision.result, batch.mailer,
+            decision.xdelay, batch)))
 
 
 def _rendered(run: MessageRun, batch: Batch) -> bytes:
@@ -176,7 +180,7 @@ def _rendered(run: MessageRun, batch: Batch) -> bytes:
 
 async def _agent_batch(run: MessageRun, done: Delivered, leaves: list[Leaf], batch: Batch,
                        octets: bytes, settings: AgentSettings) -> None:
-    keys: list[int] = [r.key for r in batch.recipients]  # type: ignore[misc]
+    keys = _keys(batch.recipients)
     job = Job(batch.mailer, batch.sender,
               tuple(_job_recipient(leaves[k], batch, u) for k, u in zip(keys, batch.users)),
               octets, macro=run.env.macros.get)

@@ -17,6 +17,7 @@ from monomail import sysexits as ex
 from monomail.aliases.address import QDELIVERED
 from monomail.cleanup import (Intake, Message, RecipientList, encode, header_context, render,
                               set_time_macros, setsender)
+from monomail.cleanup.collect import int_option
 from monomail.cleanup.putheader import NULL_MAILER
 from monomail.config.macros import expand
 from monomail.config.model import Config, Mailer
@@ -50,19 +51,18 @@ class Row:
 
 def timeouts(config: Config, timeout_class: str) -> Timeouts:
     """Timeout.queuewarn and Timeout.queuereturn of the message's class."""
-    opts = config.options
-    return Timeouts(int(opts.get(f"Timeout.queuewarn.{timeout_class}") or 0),  # type: ignore[call-overload]
-                    int(opts.get(f"Timeout.queuereturn.{timeout_class}") or 0))  # type: ignore[call-overload]
+    return Timeouts(int_option(config, f"Timeout.queuewarn.{timeout_class}"),
+                    int_option(config, f"Timeout.queuereturn.{timeout_class}"))
 
 
 def report_settings(config: Config) -> ReportSettings:
     opts = config.options
-    privacy = opts.get("PrivacyOptions") or frozenset()
+    copy = opts.get("PostmasterCopy")
     return ReportSettings(
-        postmaster_copy=opts.get("PostmasterCopy") or None,  # type: ignore[arg-type]
+        postmaster_copy=str(copy) if copy else None,
         double_bounce_address=str(opts.get("DoubleBounceAddress") or ""),
-        no_receipts="noreceipts" in privacy,  # type: ignore[operator]
-        no_body_return="nobodyreturn" in privacy)  # type: ignore[operator]
+        no_receipts="noreceipts" in _privacy(config),
+        no_body_return="nobodyreturn" in _privacy(config))
 
 
 def mailer_types(mailer: Mailer | None) -> MailerTypes:
@@ -141,15 +141,19 @@ def returned_data(message: Message, config: Config, rw: Rewriter, env: RewriteEn
     return render(message, RETURN_MAILER, header_context(config, rw, env))
 
 
+def _privacy(config: Config) -> frozenset[str]:
+    words = config.options.get("PrivacyOptions")
+    return words if isinstance(words, frozenset) else frozenset()
+
+
 def report_request(planned: PlannedReport, original: OriginalMessage, config: Config,
                    report_id: str, transcript: list[str], now: float,
                    timeout_class: str) -> ReportRequest:
-    privacy = config.options.get("PrivacyOptions") or frozenset()
     return to_request(planned, original, report_id=report_id,
                       hostname=config.macros.get(ord("j"), "") or "localhost",
                       transcript="\n".join(transcript), now=now,
                       timeouts=timeouts(config, timeout_class),
-                      show_actual_recipient="noactualrecipient" not in privacy)  # type: ignore[operator]
+                      show_actual_recipient="noactualrecipient" not in _privacy(config))
 
 
 def report_message(request: ReportRequest, config: Config, rw: Rewriter
@@ -182,9 +186,8 @@ def report_message(request: ReportRequest, config: Config, rw: Rewriter
 def initial_priority(config: Config, size: int, precedence: int, nrcpts: int) -> int:
     """sendmail's queue priority of a new message: its size, less ClassFactor per
     precedence class, plus RecipientFactor per recipient (larger runs later)."""
-    opts = config.options
-    value = (size - precedence * int(opts.get("ClassFactor") or 0)  # type: ignore[call-overload]
-             + nrcpts * int(opts.get("RecipientFactor") or 0))  # type: ignore[call-overload]
+    value = (size - precedence * int_option(config, "ClassFactor")
+             + nrcpts * int_option(config, "RecipientFactor"))
     return max(value, 0)
 
 

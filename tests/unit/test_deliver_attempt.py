@@ -172,3 +172,24 @@ async def test_success_notices(world: World) -> None:
     assert [f["Action"] for f in status.get_payload()[1:]] == [
         "delivered (to mailbox)", "relayed (to non-DSN-aware mailer)"]
     assert headers.get_content_type() == "text/rfc822-headers"
+
+
+async def test_a_report_goes_out_over_smtp_from_the_null_sender(world: World) -> None:
+    sent = world.submit("joe@example.org", [Recipient("nosuchuser", orcpt="rfc822;x+2By@orig.example")],
+                        BODY, envid="QQ314159", ret="HDRS")
+    assert (await world.deliverer.attempt(sent.qid)).done
+    [report] = others(world)
+    async with sink(world) as server:
+        assert (await world.deliverer.attempt(report)).done
+    [txn] = server.delivered
+    assert (txn.mail_from, txn.rcpt_addresses) == ("", ["joe@example.org"])
+    message = parsed((txn.data or b"").replace(b"\r\n", b"\n"))
+    assert message["To"] == "joe@example.org"
+    assert message["From"] == "Mail Delivery Subsystem <MAILER-DAEMON@localhost.localdomain>"
+    _, status, headers = message.iter_parts()
+    assert headers.get_content_type() == "text/rfc822-headers"      # RET=HDRS
+    envelope, rcpt = status.get_payload()
+    assert envelope["Original-Envelope-Id"] == "QQ314159"
+    assert envelope["Received-From-MTA"] == "DNS; client.example"
+    assert rcpt["Original-Recipient"] == "rfc822;x+y@orig.example"
+    assert scan_message(message) == {b"x+y@orig.example"}
