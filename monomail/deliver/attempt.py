@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from monomail.cli.argv import QueueRequest
 
 #: giveresponse logs a verdict when LogLevel is above this (temporary, sent, failed)
+EVERYTHING = 2 ** 62          # a next-try every queued message has reached
 LOG_THRESHOLDS = {ex.EX_TEMPFAIL: 8, ex.EX_OK: 7}
 FAILURE_LOG_THRESHOLD = 6
 
@@ -269,21 +270,29 @@ def queue_filters(request: QueueRequest | None) -> Filters:
                    senders=tuple(request.senders))
 
 
-async def run_queue_once(store: QueueStore, deliverer: Deliverer,
-                         request: QueueRequest | None = None, max_active: int = 20) -> int:
-    """`-q`: every queued message the filters select, by priority (at most
-    MaxQueueRunSize), then the reports and split envelopes those attempts queue; returns
-    how many messages were tried."""
-    filters = queue_filters(request)
-    chosen = []
+def _selected(store: QueueStore, filters: Filters) -> list[tuple[tuple[int, int], str]]:
+    """The messages the -q limits select, with the order sendmail runs them in."""
+    found = []
     for qid in store.list():
         try:
             control = store.load(qid)
         except UnknownMessageError:
             continue
         if selected(control, filters):
-            chosen.append((control.envelope.priority, control.created, qid))
-    chosen.sort()
+            found.append(((control.envelope.priority, control.created), qid))
+    return found
+
+
+async def run_queue_once(store: QueueStore, deliverer: Deliverer,
+                         request: QueueRequest | None = None, max_active: int = 20) -> int:
+    """`-q`: every queued message the filters select, by priority (at most
+    MaxQueueRunSize), then the reports and split envelopes those attempts queue; returns
+    how many messages were tried."""
+    filters = queue_filters(request)
+    if filters == Filters():
+        chosen: list[str] = [*store.due(now=EVERYTHING)]  # priority order, nothing decoded
+    else:
+        chosen = [qid for _, qid in sorted(_selected(store, filters))]
     limit = int_option(deliverer.config, "MaxQueueRunSize")
     if limit > 0:
         chosen = chosen[:limit]
@@ -299,8 +308,8 @@ async def run_queue_once(store: QueueStore, deliverer: Deliverer,
     previous = deliverer.on_queued
     deliverer.on_queued = runner.enqueue
     try:
-        for priority, _, qid in chosen:
-            runner.enqueue(qid, priority=priority)
+        for order, qid in enumerate(chosen):
+            runner.enqueue(qid, priority=order)
         while True:
             await runner.run_once()
             due = runner.schedule.next_due()
