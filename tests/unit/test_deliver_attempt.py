@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 from email.message import EmailMessage
+from typing import Callable
 
 import pytest
 from flufl.bounce import scan_message
@@ -175,8 +176,8 @@ async def test_success_notices(world: World) -> None:
 
 
 async def test_a_report_goes_out_over_smtp_from_the_null_sender(world: World) -> None:
-    sent = world.submit("joe@example.org", [Recipient("nosuchuser", orcpt="rfc822;x+2By@orig.example")],
-                        BODY, envid="QQ314159", ret="HDRS")
+    nobody = Recipient("nosuchuser", orcpt="rfc822;x+2By@orig.example")
+    sent = world.submit("joe@example.org", [nobody], BODY, envid="QQ314159", ret="HDRS")
     assert (await world.deliverer.attempt(sent.qid)).done
     [report] = others(world)
     async with sink(world) as server:
@@ -193,3 +194,21 @@ async def test_a_report_goes_out_over_smtp_from_the_null_sender(world: World) ->
     assert envelope["Received-From-MTA"] == "DNS; client.example"
     assert rcpt["Original-Recipient"] == "rfc822;x+y@orig.example"
     assert scan_message(message) == {b"x+y@orig.example"}
+
+
+async def test_postmaster_copy_and_receipt_rules(make_world: Callable[..., World]) -> None:
+    """PostmasterCopy gets a header-only copy of each failure report; the sender's
+    report returns the whole message."""
+    world = make_world(options=[" PostmasterCopy=carol"])
+    sent = world.submit("alice@localhost", ["nosuchuser"], BODY)
+    assert (await world.deliverer.attempt(sent.qid)).done
+    reports = {world.store.load(q).envelope.recipients[0].address: q for q in others(world)}
+    assert sorted(reports) == ["alice@localhost", "carol"]
+    assert world.store.load(reports["carol"]).envelope.origin == "postmaster-report"
+    for qid in reports.values():
+        assert (await world.deliverer.attempt(qid)).done
+    copy = parsed(world.mbox("carol")[0].as_bytes())
+    assert copy["Subject"] == "Postmaster notify: see transcript for details"
+    assert copy.get_payload()[2].get_content_type() == "text/rfc822-headers"
+    bounce = parsed(world.mbox("alice")[0].as_bytes())
+    assert bounce.get_payload()[2].get_content_type() == "message/rfc822"
