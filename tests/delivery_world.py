@@ -15,12 +15,10 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Callable, Iterable, Iterator
+from typing import Iterable
 
 import oracle
-import pytest
-from dnsserver import DNSServer
-from sinks import Script, ScriptedSink, loopback_port
+from sinks import Script, ScriptedSink
 from monomail import sysexits as ex
 from monomail.aliases.newaliases import main as newaliases
 from monomail.aliases.policy import Identity, settings as recipient_settings
@@ -191,33 +189,6 @@ class World:
         await self.deliverer.close()
         self.store.close()
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-# --- fixtures (import them into a test module to use them) ------------------------------
-
-@pytest.fixture(scope="module")
-def dns() -> Iterator[DNSServer]:
-    with DNSServer(ZONE) as server:
-        yield server
-
-
-@pytest.fixture
-async def make_world(dns: DNSServer) -> AsyncIterator[Callable[..., World]]:
-    """Worlds with aliases or options of their own, closed at the end."""
-    made: list[World] = []
-
-    def make(aliases: str = "", options: Iterable[str] = ()) -> World:
-        made.append(World(safe_folder(), loopback_port(MX), dns.port, aliases, options))
-        return made[-1]
-
-    yield make
-    for world in made:
-        await world.close()
-
-
-@pytest.fixture
-def world(make_world: Callable[..., World]) -> World:
-    return make_world()
 
 
 def sink(world: World, **script: object) -> ScriptedSink:

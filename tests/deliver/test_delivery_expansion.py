@@ -7,11 +7,12 @@ from __future__ import annotations
 import io
 from typing import Callable
 
-from delivery_world import (World, dns, logged, make_world, others, sink,  # noqa: F401
-                            world)
+from delivery_world import World, logged, others, sink
 from monomail import sysexits as ex
 from monomail.aliases.newaliases import main as newaliases
 from monomail.queue.qfcodec import Controller, Recipient
+
+pytest_plugins = ["delivery_fixtures"]   # dns, make_world, world
 
 BODY = b"From: joe@example.org\nSubject: to the team\n\nHi all.\n"
 BUSY = "450 4.2.0 Try again later"

@@ -11,11 +11,12 @@ from typing import Callable
 
 import pytest
 
-from delivery_world import (ROOT, World, dns, logged, make_world, others, sink,  # noqa: F401
-                            world)
+from delivery_world import ROOT, World, logged, others, sink
 from monomail.cli.argv import QueueRequest
 from monomail.deliver.attempt import run_queue_once
 from monomail.queue.qfcodec import Envelope, Recipient
+
+pytest_plugins = ["delivery_fixtures"]   # dns, make_world, world
 
 BODY = b"From: joe@example.org\nSubject: run\n\nBody.\n"
 

@@ -12,10 +12,11 @@ from typing import Callable
 import pytest
 from flufl.bounce import scan_message
 
-from delivery_world import (MX, World, dns, logged, make_world, others, sink,  # noqa: F401
-                            world)
+from delivery_world import MX, World, logged, others, sink
 from monomail.queue.qfcodec import Recipient
 from monomail.queue.store import UnknownMessageError
+
+pytest_plugins = ["delivery_fixtures"]   # dns, make_world, world
 
 BODY = b"From: Alice <alice@localhost>\nTo: bob@example.org\nSubject: test\n\nHello.\n"
 HOUR = 3600
