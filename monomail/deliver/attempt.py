@@ -155,7 +155,8 @@ class _MessageAttempt:
             await self._clone(owner, leaves)
         sender = expanded.owner or given_sender
         run = MessageRun(d.config, d.rw, self.env, message, self._envelope(sender),
-                         self.priority, control.created, d.clock)
+                         self.priority, control.created, d.clock,
+                         by_host=control.attempts == 0 and int_option(d.config, "FastSplit") > 0)
         delivered = await deliver_leaves(run, expanded.leaves, d.client, d.agents)
         self._log_delivery(delivered)
         base = MessageState(

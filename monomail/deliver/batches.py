@@ -27,7 +27,7 @@ from . import agents
 from .expansion import Leaf
 from .job import AgentSettings, Job, Owner, Recipient as JobRecipient
 from .outcome import Outcome
-from .result import DeliveryResult, default_status, exit_text
+from .result import DeliveryResult, default_status, exit_text, response_lines
 from .router import Batch, Envelope, Recipient, plan, sendqueue_order, uses_dns
 from .smtpclient import SmtpClient
 
@@ -59,8 +59,8 @@ class Delivered:
 @dataclass
 class MessageRun:
     """The message as deliveries need it: the cf and its rules, the message's own macros
-    (env), the stored message, the router's envelope, and what the log lines say about
-    it (priority, arrival)."""
+    (env), the stored message, the router's envelope, what the log lines say about it
+    (priority, arrival), and the order of its deliveries."""
 
     config: Config
     rw: Rewriter
@@ -70,6 +70,7 @@ class MessageRun:
     priority: int
     arrival: float
     clock: Callable[[], float] = time.time
+    by_host: bool = False     # recipient()'s sorthost (a first try, FastSplit), else signature
 
 
 async def deliver_leaves(run: MessageRun, leaves: list[Leaf], client: SmtpClient,
@@ -80,11 +81,11 @@ async def deliver_leaves(run: MessageRun, leaves: list[Leaf], client: SmtpClient
     for index, leaf in enumerate(leaves):
         if leaf.q.state == QS_OK and leaf.q.mailer is not None:
             routed.append(_router_recipient(index, leaf))
-        else:
-            _decide(run, done, leaves, [index], _expansion_result(leaf), None)
+        else:   # recipient processing has said why (the expansion's notices)
+            _decide(run, done, leaves, [index], _expansion_result(leaf), None, said=True)
     signatures = await _signatures(run.config, client, routed)
-    planned = plan(run.rw, run.env, run.envelope, sendqueue_order(routed, signatures),
-                   signatures)
+    order = sendqueue_order(routed, None if run.by_host else signatures)
+    planned = plan(run.rw, run.env, run.envelope, order, signatures)
     for decision in planned.report.outcomes:
         _decide(run, done, leaves, _keys(decision.recipients), decision.result, None)
     for batch in planned.batches:
@@ -193,6 +194,7 @@ async def _agent_batch(run: MessageRun, done: Delivered, leaves: list[Leaf], bat
         done.verdicts[key] = Verdict(result, batch.mailer, user)
         if outcome.transcript:
             done.transcript += outcome.transcript.rstrip("\n").split("\n")
+        done.transcript += response_lines(result, leaves[key].q.paddr)
         if groups and groups[-1][0] == outcome:
             groups[-1][1].append(key)
         else:
@@ -226,13 +228,14 @@ def _user_of(batch: Batch, recipient: Recipient) -> str:
 
 
 def _decide(run: MessageRun, done: Delivered, leaves: list[Leaf], keys: list[int],
-            result: DeliveryResult, batch: Batch | None) -> None:
-    """A verdict reached without a delivery (or before one could start)."""
+            result: DeliveryResult, batch: Batch | None, said: bool = False) -> None:
+    """A verdict reached without a delivery (or before one could start), with what
+    giveresponse leaves in the transcript unless it was `said` already."""
     mailer = batch.mailer if batch is not None else leaves[keys[0]].q.mailer
     for key in keys:
         done.verdicts[key] = Verdict(result, mailer, leaves[key].q.user)
-    if result.message:
-        done.transcript.append(result.message)
+    if not said:
+        done.transcript += response_lines(result, ",".join(leaves[k].q.paddr for k in keys))
     done.records.append((result.rcode, _record(run, leaves, keys, result, mailer, None, batch)))
 
 
