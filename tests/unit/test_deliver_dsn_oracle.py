@@ -7,7 +7,8 @@ sendmail runs `-odi` in its sandbox; monomail takes the same message in with its
 stage, queues it, and runs two attempts with the Deliverer: the message (the fail mailer
 refuses it) and the report it queued (the capture mailer keeps it).  Compared: the fields
 returntosender adds, the text part's addresses and reasons, and every field of the
-delivery-status part but the dates.  Expected differences: the queue ids, the dates, and
+delivery-status part but Arrival-Date and Last-Attempt-Date.  Expected differences: the
+queue ids, those dates, and
 "from root@localhost", which monomail's queue does not keep ($_), so its report says
 "from localhost"."""
 
