@@ -42,6 +42,10 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         return inv.exit_status
     if inv.cf is None:
         inv.cf = os.environ.get("MONOMAIL_CF") or (SUBMIT_CF if inv.submit_cf else DEFAULT_CF)
+    if inv.traffic_log is not None:
+        status = open_traffic_log(inv.traffic_log)
+        if status != ex.EX_OK:
+            return status
     for flags in inv.debug:
         sys.stderr.write(f"monomail: -d{flags}: sendmail's debug output is not reproduced; "
                          "ignored\n")
@@ -54,6 +58,18 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         return ex.EX_USAGE
     status = run(inv, config)
     return inv.exit_status or status
+
+
+def open_traffic_log(path: str) -> int:
+    """-X: sendmail opens the file at once (EX_CANTCREAT when it cannot); monomail does
+    not record SMTP traffic into it yet and says so rather than pretend."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
+    except OSError as exc:
+        sys.stdout.write(f"cannot open {path}: {exc.strerror}\n")
+        return ex.EX_CANTCREAT
+    sys.stderr.write(f"monomail: -X {path}: the traffic log is not written yet\n")
+    return ex.EX_OK
 
 
 def load_config(inv: Invocation) -> "Config | int":

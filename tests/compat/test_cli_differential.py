@@ -20,7 +20,7 @@ CASES = [
     ["-z"], ["-vz"], ["-B", "foo", "x"], ["-p"], ["-C"], ["-q!G", "-bp"], ["-qGa", "-qGb", "-bp"],
     ["-q", "-bv", "x"], ["-Qx", "-bv", "x"], ["-U", "-bv", "x"], ["-I"], ["-x"],
     ["-bv", "-N", "never,success", "x"], ["-odq"], ["-odq", "<bad", "root"],
-    ["-odq", "-t", "-f", "x", "-f", "y"],
+    ["-odq", "-t", "-f", "x", "-f", "y"], ["-X", "/nonexistent/x", "x"],
 ]
 
 
