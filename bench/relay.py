@@ -427,6 +427,9 @@ def main() -> None:
                 continue
             rows.append(measure(kind, args, top))
             print(report(rows[-1], args.messages), flush=True)
+    except BaseException:
+        args.keep = True       # its logs explain the failure
+        raise
     finally:
         if args.keep:
             print(f"work folder kept: {top}")
