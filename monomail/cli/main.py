@@ -125,8 +125,18 @@ def run_print_queue(inv: Invocation, config: "Config") -> int:
 def run_daemon(inv: Invocation, config: "Config") -> int:
     """-bd / -bD: the SMTP daemon with its queue runner."""
     from monomail.daemon.main import run
-    from monomail.deliver.attempt import deliverer_factory
-    return run(inv, config, deliverer_factory)
+    from monomail.daemon.service import new_deliverer
+    return run(inv, config, new_deliverer)
+
+
+@mode("q")
+def run_queue(inv: Invocation, config: "Config") -> int:
+    """-q, -qI/-qR/-qS: one queue run in the foreground; -q<time> alone: a daemon
+    that only runs the queue."""
+    if inv.queue is not None and inv.queue.interval:
+        return run_daemon(inv, config)
+    from monomail.cli.queue_run import run_queue as queue_mode
+    return queue_mode(inv, config)
 
 
 @mode("t")

@@ -56,7 +56,10 @@ def run_smtp_stdio(config: "Config") -> int:
     session = Session(runtime, Client.local_user(_user_name()), Daemon.stdin(),
                       hooks, local_submission=True, maillog=maillog)
     import uvloop
-    uvloop.run(_serve_stdio(session))
+    try:
+        uvloop.run(_serve_stdio(session))
+    finally:
+        store.close()       # sealed cleanly: the next process appends without reading
     return session.exit_status
 
 

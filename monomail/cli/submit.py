@@ -22,8 +22,9 @@ from monomail.aliases.policy import settings as recipient_settings
 from monomail.cleanup import (Intake, encode, full_name_argument, sender_warning,
                               set_time_macros, setsender)
 from monomail.log.fields import SenderRecord, sender_line
-from monomail.log.writer import LOG_INFO
+from monomail.log.writer import LOG_INFO, MailLog
 from monomail.queue.errors import QueueError
+from monomail.queue.store import QueueStore
 from monomail.queue.qfcodec import Envelope, Recipient
 from monomail.rewrite.env import RewriteEnv
 
@@ -82,6 +83,30 @@ class CommandLineRecipients:
         return self.list.notices.errors
 
 
+def deliver_after_queueing(config: "Config", store: QueueStore, qid: str, log: MailLog) -> None:
+    """DeliveryMode: i delivers before the command returns, b (the default) in a child
+    the command does not wait for, q and d leave the message to the queue runner."""
+    mode = str(config.options.get("DeliveryMode") or "b")
+    if mode not in "ib" or mode == "b" and os.fork() != 0:
+        return
+    from monomail.cli.argv import QueueRequest
+    from monomail.deliver.attempt import Deliverer, run_queue_once
+
+    async def once() -> None:
+        deliverer = Deliverer(config, store, log=log)
+        try:
+            await run_queue_once(store, deliverer, QueueRequest(ids=[(qid, False)]))
+        finally:
+            await deliverer.close()
+    import uvloop
+    try:
+        uvloop.run(once())
+    finally:
+        if mode == "b":
+            store.close()
+            os._exit(0)
+
+
 def run_submit(inv: "Invocation", config: "Config") -> int:
     """-bm (the default mode); the exit status."""
     from monomail.daemon.main import maillog_for
@@ -137,13 +162,15 @@ def run_submit(inv: "Invocation", config: "Config") -> int:
             envid=inv.envid, ret=inv.ret, body_type=inv.body_type,
             header_size=len(stored) - len(outcome.message.body))
         store.submit(envelope, stored, qid=qid)
+        log = maillog_for(config, inv.label)
+        log.log(LOG_INFO, qid, sender_line(SenderRecord(
+            sender.paddr, outcome.message.size, len(addresses), f"{user}@localhost",
+            msgid=outcome.message.msgid, bodytype=inv.body_type)))
+        deliver_after_queueing(config, store, qid, log)
     except (QueueError, ValueError) as exc:
         say(f"queueing failed: {exc}")
         return ex.EX_TEMPFAIL
     finally:
         store.close()
-    maillog_for(config, inv.label).log(LOG_INFO, qid, sender_line(SenderRecord(
-        sender.paddr, outcome.message.size, len(addresses), f"{user}@localhost",
-        msgid=outcome.message.msgid, bodytype=inv.body_type)))
     status = outcome.exit_status
     return ex.EX_OK if status == ex.EX_TEMPFAIL else status

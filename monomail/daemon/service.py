@@ -13,7 +13,7 @@ import asyncio
 import shlex
 import sys
 from dataclasses import dataclass
-from typing import Awaitable, Callable
+from typing import TYPE_CHECKING, Callable
 
 from monomail import __version__
 from monomail.config.model import Config
@@ -25,16 +25,42 @@ from monomail.queue.store import QueueStore
 from monomail.smtpd.server import SmtpServer, listeners_from_config
 from monomail.smtpd.settings import Runtime
 from .acceptance import Acceptance
-from .configholder import ConfigHolder, ReloadError, Snapshot
+from .configholder import ConfigHolder, ReloadError
 from .lifecycle import Signals
 from .pidfile import PidFile, PidFileError
 from .privileges import drop_to
 from .runner import Attempt, QueueRunner
 from .schedule import RetryPolicy
 
+if TYPE_CHECKING:
+    from monomail.deliver.attempt import Deliverer
+
 STOP_GRACE = 30.0     # seconds sessions and deliveries get to finish on SIGTERM
 
-DelivererFactory = Callable[[Snapshot, QueueStore, MailLog], Callable[[str], Awaitable[Attempt]]]
+DelivererFactory = Callable[[Config, QueueStore, MailLog], "Deliverer"]
+
+
+def new_deliverer(config: Config, store: QueueStore, log: MailLog) -> "Deliverer":
+    from monomail.deliver.attempt import Deliverer
+    return Deliverer(config, store, log=log)
+
+
+class DelivererSlot:
+    """The Deliverer of the current cf: a reload puts a new one in; attempts already
+    running finish with the one they started with."""
+
+    def __init__(self, make: DelivererFactory, store: QueueStore, log: MailLog) -> None:
+        self.make, self.store, self.log = make, store, log
+        self.current: "Deliverer | None" = None
+        self.on_queued: Callable[[str], None] = lambda qid: None
+
+    def renew(self, config: Config) -> None:
+        self.current = self.make(config, self.store, self.log)
+        self.current.on_queued = self.on_queued
+
+    async def attempt(self, qid: str) -> Attempt:
+        assert self.current is not None
+        return await self.current.attempt(qid)
 
 
 @dataclass
@@ -62,9 +88,12 @@ async def serve(req: DaemonRequest, deliverer: DelivererFactory, signals: Signal
     snap = req.holder.current
     store = store_for(snap.config)
     await asyncio.to_thread(store.recover)
-    runner = QueueRunner(deliverer(snap, store, req.log), RetryPolicy.from_options(
+    slot = DelivererSlot(deliverer, store, req.log)
+    runner = QueueRunner(slot.attempt, RetryPolicy.from_options(
         int(snap.config.options.get("MinQueueAge") or 0), req.queue_interval),
         on_error=lambda qid, exc: req.log.log(LOG_ERR, qid, f"SYSERR: delivery: {exc!r}"))
+    slot.on_queued = runner.enqueue
+    slot.renew(snap.config)
     acceptance = Acceptance(req.holder, store, req.log, queued=runner.enqueue)
     server = SmtpServer(Runtime.from_config(snap.config), acceptance.hooks(), maillog=req.log)
     if req.smtp:
@@ -84,17 +113,20 @@ async def serve(req: DaemonRequest, deliverer: DelivererFactory, signals: Signal
     signals.install(asyncio.get_running_loop())
     work = asyncio.create_task(runner.run(signals.stop))
     try:
-        await _watch(req, server, signals)
+        await _watch(req, server, slot, signals)
     finally:
         server.close()
         await _finish(server, runner, work)
+        if slot.current is not None:
+            await slot.current.close()
         store.close()
         pidfile.remove()
         signals.uninstall(asyncio.get_running_loop())
     return ex.EX_OK
 
 
-async def _watch(req: DaemonRequest, server: SmtpServer, signals: Signals) -> None:
+async def _watch(req: DaemonRequest, server: SmtpServer, slot: DelivererSlot,
+                 signals: Signals) -> None:
     """Serve reloads until stop is asked for."""
     while not signals.stop.is_set():
         reload = asyncio.ensure_future(signals.reload.wait())
@@ -104,16 +136,17 @@ async def _watch(req: DaemonRequest, server: SmtpServer, signals: Signals) -> No
         stop.cancel()
         if signals.reload.is_set():
             signals.reload.clear()
-            await _reload(req, server)
+            await _reload(req, server, slot)
 
 
-async def _reload(req: DaemonRequest, server: SmtpServer) -> None:
+async def _reload(req: DaemonRequest, server: SmtpServer, slot: DelivererSlot) -> None:
     try:
         fresh = await req.holder.reload()
     except (ReloadError, OSError) as exc:
         req.log.log(LOG_ERR, None, f"restart: configuration refused, old one kept: {exc}")
         return
     server.set_runtime(Runtime.from_config(fresh.config))
+    slot.renew(fresh.config)
     req.log.log(LOG_INFO, None, f"restarting {req.command_line} due to signal")
 
 

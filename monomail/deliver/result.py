@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from monomail import sysexits as ex
-from monomail.dsn.causes import exit_is_deferral, exit_status, sysexit_cause
+from monomail.dsn.causes import Cause, exit_is_deferral, exit_status, sysexit_cause
 
 if TYPE_CHECKING:
     from .router import Recipient
@@ -23,6 +23,11 @@ def exit_text(rcode: int) -> str:
     """The words of sm_sysexmsg for an exit status ("User unknown", "Deferred")."""
     cause = sysexit_cause(rcode)
     return cause.text if cause is not None else f"unknown mailer error {rcode}"
+
+
+def sysexit(rcode: int) -> Cause:
+    """An exit status's reply, status and words (sendmail's sm_sysexmsg entry)."""
+    return sysexit_cause(rcode) or Cause(554, "5.3.0", f"unknown mailer error {rcode}")
 
 
 def default_status(rcode: int) -> str:
@@ -98,3 +103,16 @@ class DeliveryReport:
             if any(r is recipient for r in outcome.recipients):
                 return outcome.result
         return None
+
+
+def response_lines(result: DeliveryResult, who: str) -> list[str]:
+    """What giveresponse leaves in the error transcript for a verdict about `who`: a
+    deferral as "who... Deferred: ...", a failure as sendmail's own reason (if any) and
+    usrerr's "550 5.1.1 who... User unknown"; a success leaves nothing."""
+    if result.rcode == ex.EX_OK:
+        return []
+    if result.rcode == ex.EX_TEMPFAIL:
+        return [f"{who}... {result.text}"]
+    cause = sysexit(result.rcode)
+    return ([result.message] if result.message else []) + [
+        f"{cause.reply} {cause.status} {who}... {result.text}"]

@@ -37,7 +37,6 @@ from typing import Callable, Mapping
 from monomail import sysexits as ex
 from monomail.config.macros import expand
 from monomail.config.model import Config
-from monomail.dsn.causes import Cause, sysexit_cause
 from monomail.maps.hostlookup import HostLookup
 from monomail.maps.resolver import HOST_NOT_FOUND, TRY_AGAIN
 from monomail.rewrite.env import RewriteEnv
@@ -47,7 +46,8 @@ from .job import AgentSettings
 from .mx import HostFailure, MxResolver, order_hosts
 from .outcome import Outcome
 from .program import identity_for
-from .result import DeliveryReport, DeliveryResult, Decision, default_status
+from .result import (DeliveryReport, DeliveryResult, Decision, default_status, response_lines,
+                     sysexit)
 from .router import Batch, Envelope, Recipient
 from .smtpsession import (DNS_ERRORS, Dialogue, HostDown, HostStatus, LinkLost, Program,
                           SmtpSession, TlsFailed, open_program_session, open_session,
@@ -200,7 +200,7 @@ class _Attempt:
         status, log_status = last.status, None
         if status is None:
             status = default_status(rcode)
-            log_status = _sysexit(rcode).status
+            log_status = sysexit(rcode).status
         self._finish(_Verdict(rcode, status, last.reply, last.detail, log_status=log_status),
                      last_host, last.address, None)
         return self.report
@@ -560,13 +560,7 @@ class _Attempt:
         who = ",".join(r.paddr for r in recipients)
         if verdict.rcode in (ex.EX_OK, ex.EX_TEMPFAIL):
             self.dialogue.message(text, to=who)  # failures are held for the bounce, as usrerr's
-        if verdict.rcode == ex.EX_TEMPFAIL:
-            self.report.transcript.append(f"{who}... {text}")
-        elif verdict.rcode != ex.EX_OK:
-            if verdict.message:
-                self.report.transcript.append(verdict.message)
-            cause = _sysexit(verdict.rcode)
-            self.report.transcript.append(f"{cause.reply} {cause.status} {who}... {text}")
+        self.report.transcript.extend(response_lines(result, who))
         self.report.transcript.extend(f"{r.paddr}... relayed; expect no further notifications"
                                       for r in relayed)
         self.report.log.extend(self.dialogue.log)
@@ -580,10 +574,6 @@ def _from_failure(host: str, failure: HostFailure) -> HostStatus:
         text = "host not found" if failure.herrno == HOST_NOT_FOUND else DNS_ERRORS[TRY_AGAIN]
         detail = f"Name server: {host}: {text}"
     return HostStatus(failure.rcode, failure.status, None, detail)
-
-
-def _sysexit(rcode: int) -> Cause:
-    return sysexit_cause(rcode) or Cause(554, "5.3.0", f"unknown mailer error {rcode}")
 
 
 def _refusal(status: str, message: str) -> _Verdict:

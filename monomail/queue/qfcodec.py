@@ -14,6 +14,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Callable
 
+from monomail.dsn import xtext
+
 FORMAT_VERSION = "2"
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_LINE_BYTES = 2048
@@ -29,6 +31,8 @@ MAX_NUMBER = 2 ** 63 - 1
 BODY_TYPES = ("7BIT", "8BITMIME", "BINARYMIME")
 RET_VALUES = ("FULL", "HDRS")
 NOTIFY_VALUES = ("SUCCESS", "FAILURE", "DELAY")
+ORIGINS = ("report", "postmaster-report")   # what a queued delivery report is (sendmail's qf flag r)
+CONTROLLER_FLAGS = ("alias", "primary", "xtext")
 NONE = "-"                  # the written form of an absent optional value
 
 QID_RE = re.compile(r"[0-9A-Za-x]{8}[0-9]{6}\Z")
@@ -37,6 +41,7 @@ _XTEXT_RE = re.compile(r"[\x21-\x7e]+\Z")
 _MACRO_NAME_RE = re.compile(r"(?:[A-Za-z]|\{[A-Za-z0-9_]{1,32}\})\Z")
 _STATUS_RE = re.compile(r"[245]\.[0-9]{1,3}\.[0-9]{1,3}\Z")
 _NUMBER_RE = re.compile(r"(?:0|[1-9][0-9]{0,18})\Z")
+_LOGIN_RE = re.compile(r"[^\s<>:,]{1,256}\Z")
 
 
 class QueueFileError(ValueError):
@@ -61,14 +66,40 @@ class RecipientState(str, enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class Controller:
+    """The controlling address of a recipient that alias, .forward or :include: expansion
+    found (sendmail's ctladdr, its qf C line): the address it came from, the uid and gid
+    its deliveries run as, the login name for their groups (None for an alias, which runs
+    as DefaultUser), whether it came from an alias file (a set-user-ID file may then
+    choose its own writer), and whether the recipient stands for one the sender gave
+    (sendmail's QPRIMARY: a single result of expanding it)."""
+
+    address: str
+    uid: int
+    gid: int
+    user: str | None = None
+    alias: bool = False
+    primary: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Recipient:
-    """One envelope recipient with its own DSN request and delivery outcome."""
+    """One envelope recipient with its own DSN request and delivery outcome.
+
+    `ctladdr` is set for a recipient found by expansion: a retry processes it again with
+    that controlling address rather than expanding the original list twice."""
 
     address: str
     state: RecipientState = RecipientState.PENDING
     notify: tuple[str, ...] = ()      # () = NOTIFY not given; ("NEVER",) or a subset of NOTIFY_VALUES
     orcpt: str | None = None          # "rfc822;user@example.com" as received (xtext)
     status: str | None = None         # last DSN status code, e.g. "4.4.1"
+    ctladdr: Controller | None = None
+
+    @property
+    def primary(self) -> bool:
+        """Given by the sender, rather than found by expanding what the sender gave."""
+        return self.ctladdr is None or self.ctladdr.primary
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +117,7 @@ class Envelope:
     priority: int = 0
     macros: tuple[tuple[str, str], ...] = ()   # e.g. (("{client_addr}", "127.0.0.1"),)
     header_size: int = 0
+    origin: str | None = None         # None: a message; else one of ORIGINS
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +125,8 @@ class ControlFile:
     """The whole control file: the envelope plus the queue's own bookkeeping.
 
     `reason` is the text of the last delivery problem (sendmail's qf M line), which mailq
-    shows in parentheses under a deferred message."""
+    shows in parentheses under a deferred message; `warned` when the delay warning was
+    sent (0: not yet; sendmail's qf flag w)."""
 
     qid: str
     envelope: Envelope
@@ -102,6 +135,7 @@ class ControlFile:
     attempts: int = 0
     size: int = 0                     # length of the data, checked when loading
     reason: str | None = None
+    warned: int = 0
 
 
 # ---------------------------------------------------------------- value checks
@@ -166,7 +200,10 @@ def check_number(value: int, what: str) -> int:
 
 
 def check_recipient(rcpt: Recipient) -> Recipient:
-    check_address(rcpt.address, "recipient")
+    if rcpt.ctladdr is None:
+        check_address(rcpt.address, "recipient")
+    else:   # an expansion's program or file may hold "<" or ">" (written as xtext)
+        check_text(rcpt.address, MAX_ADDRESS, "recipient")
     if not rcpt.address:
         raise ValueError("empty recipient")
     RecipientState(rcpt.state)
@@ -177,7 +214,20 @@ def check_recipient(rcpt: Recipient) -> Recipient:
             raise ValueError("ORCPT without address type")
     if rcpt.status is not None and not _STATUS_RE.match(rcpt.status):
         raise ValueError(f"bad status {rcpt.status!r}")
+    if rcpt.ctladdr is not None:
+        check_controller(rcpt.ctladdr)
     return rcpt
+
+
+def check_controller(ctl: Controller) -> Controller:
+    check_address(ctl.address, "controlling address")
+    if not ctl.address:
+        raise ValueError("empty controlling address")
+    check_number(ctl.uid, "controlling uid")
+    check_number(ctl.gid, "controlling gid")
+    if ctl.user is not None and (ctl.user == NONE or not _LOGIN_RE.match(ctl.user)):
+        raise ValueError(f"bad controlling user {ctl.user!r}")
+    return ctl
 
 
 def check_reason(value: str) -> str:
@@ -202,7 +252,17 @@ def _recipient_line(rcpt: Recipient) -> str:
     check_recipient(rcpt)
     notify = ",".join(rcpt.notify) or NONE
     state = RecipientState(rcpt.state).value
-    return f"rcpt {state} {notify} {_opt(rcpt.orcpt)} {_opt(rcpt.status)} <{rcpt.address}>"
+    ctl = rcpt.ctladdr
+    address = rcpt.address
+    escaped = ctl is not None and ("<" in address or ">" in address)
+    if escaped:
+        address = xtext.encode(address, also="<>")
+    line = f"rcpt {state} {notify} {_opt(rcpt.orcpt)} {_opt(rcpt.status)} <{address}>"
+    if ctl is not None:
+        flags = [f for f, on in zip(CONTROLLER_FLAGS, (ctl.alias, ctl.primary, escaped)) if on]
+        line += (f" via {ctl.uid} {ctl.gid} {_opt(ctl.user)} {','.join(flags) or NONE}"
+                 f" <{ctl.address}>")
+    return line
 
 
 def _header_lines(cf: ControlFile) -> list[str]:
@@ -225,6 +285,10 @@ def _header_lines(cf: ControlFile) -> list[str]:
              f"sender <{env.sender}>", f"envid {_opt(env.envid)}", f"ret {_opt(env.ret)}"]
     if cf.reason is not None:
         lines.append(f"reason {check_reason(cf.reason)}")
+    if env.origin is not None:
+        lines.append(f"origin {check_choice(env.origin, ORIGINS, 'origin')}")
+    if cf.warned:
+        lines.append(f"warned {check_number(cf.warned, 'warned')}")
     return lines
 
 
@@ -285,14 +349,44 @@ def _parse_recipient(text: str) -> Recipient:
     if len(parts) != 5:
         raise ValueError("recipient line needs 5 fields")
     state, notify, orcpt, status, address = parts
+    address, _, via = address.partition("> via ")
+    address += ">" if via else ""
+    ctladdr, escaped = _parse_controller(via) if via else (None, False)
     try:
         rstate = RecipientState(state)
     except ValueError:
         raise ValueError(f"bad recipient state {state!r}") from None
-    rcpt = Recipient(address=_parse_bracketed(address, "recipient"), state=rstate,
+    address = _parse_bracketed(address, "recipient")
+    if escaped:
+        address = _parse_xtext_address(address)
+    rcpt = Recipient(address=address, state=rstate,
                      notify=() if notify == NONE else tuple(notify.split(",")),
-                     orcpt=_parse_optional(orcpt), status=_parse_optional(status))
+                     orcpt=_parse_optional(orcpt), status=_parse_optional(status),
+                     ctladdr=ctladdr)
     return check_recipient(rcpt)
+
+
+def _parse_xtext_address(text: str) -> str:
+    try:
+        return xtext.decode_text(text)
+    except xtext.XtextError:
+        raise ValueError("recipient flagged xtext is not xtext") from None
+
+
+def _parse_controller(text: str) -> tuple[Controller, bool]:
+    """`UID GID LOGIN FLAGS <address>` after a recipient's `via`; and whether the
+    recipient's address is written as xtext."""
+    parts = text.split(" ", 4)
+    if len(parts) != 5:
+        raise ValueError("controlling address needs 5 fields")
+    uid, gid, user, flags, address = parts
+    words = () if flags == NONE else tuple(flags.split(","))
+    if not set(words) <= set(CONTROLLER_FLAGS) or len(set(words)) != len(words):
+        raise ValueError(f"bad controlling address flags {flags!r}")
+    ctl = Controller(_parse_bracketed(address, "controlling address"),
+                     _parse_number(uid, "controlling uid"), _parse_number(gid, "controlling gid"),
+                     _parse_optional(user), "alias" in words, "primary" in words)
+    return ctl, "xtext" in words
 
 
 def _parse_macro(text: str) -> tuple[str, str]:
@@ -316,7 +410,11 @@ _HEADERS: dict[str, Callable[[str], object]] = {
     "envid": _parse_envid,
     "ret": _parse_ret,
 }
-_OPTIONAL: dict[str, Callable[[str], object]] = {"reason": check_reason}
+_OPTIONAL: dict[str, Callable[[str], object]] = {
+    "reason": check_reason,
+    "origin": lambda t: check_choice(t, ORIGINS, "origin"),
+    "warned": lambda t: _parse_number(t, "warned"),
+}
 
 
 def _split_lines(raw: bytes) -> list[str]:
@@ -396,8 +494,9 @@ def decode(raw: bytes) -> ControlFile:
     env = Envelope(sender=headers["sender"], recipients=tuple(recipients),  # type: ignore[arg-type]
                    envid=headers["envid"], ret=headers["ret"],  # type: ignore[arg-type]
                    body_type=headers["body"], priority=headers["priority"],  # type: ignore[arg-type]
-                   macros=tuple(macros), header_size=headers["header-size"])  # type: ignore[arg-type]
+                   macros=tuple(macros), header_size=headers["header-size"],  # type: ignore[arg-type]
+                   origin=headers.get("origin"))  # type: ignore[arg-type]
     return ControlFile(qid=headers["qid"], envelope=env,  # type: ignore[arg-type]
                        created=headers["created"], next_try=headers["next-try"],  # type: ignore[arg-type]
                        attempts=headers["attempts"], size=headers["size"],  # type: ignore[arg-type]
-                       reason=headers.get("reason"))  # type: ignore[arg-type]
+                       reason=headers.get("reason"), warned=headers.get("warned", 0))  # type: ignore[arg-type]

@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from monomail.cleanup import decode
+import mailbox
+
 from monomail.config.cfparser import parse_cf
 from monomail.daemon.configholder import ConfigHolder, load
 from monomail.daemon.lifecycle import Signals
 from monomail.daemon.runner import Attempt
-from monomail.daemon.service import DaemonRequest, serve
+from monomail.daemon.service import DaemonRequest, new_deliverer, serve
 from monomail.log.writer import MailLog
 from monomail.queue.store import QueueStore
 
@@ -39,6 +40,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, int]:
     (tmp_path / "site.cf").write_text(text + "O Monomail.LogFile=spool/maillog\n")
     (tmp_path / "aliases").write_text("postmaster: root\n")
     (tmp_path / "spool" / "mqueue").mkdir(parents=True)
+    (tmp_path / "spool" / "mail").mkdir()
     monkeypatch.chdir(tmp_path)
     return tmp_path, port
 
@@ -47,11 +49,15 @@ def test_accepts_queues_reloads_and_stops(site: tuple[Path, int]) -> None:
     folder, port = site
     tried: list[str] = []
 
-    def factory(snap, store, log):  # type: ignore[no-untyped-def]
-        async def deliver(qid: str) -> Attempt:
+    def factory(config, store, log):  # type: ignore[no-untyped-def]
+        deliverer = new_deliverer(config, store, log)
+        attempt = deliverer.attempt
+
+        async def counted(qid: str) -> Attempt:
             tried.append(qid)
-            return Attempt(done=False)
-        return deliver
+            return await attempt(qid)
+        deliverer.attempt = counted
+        return deliverer
 
     def client() -> str:
         with smtplib.SMTP("127.0.0.1", port, timeout=20) as smtp:
@@ -78,6 +84,10 @@ def test_accepts_queues_reloads_and_stops(site: tuple[Path, int]) -> None:
             except ConnectionRefusedError:
                 await asyncio.sleep(0.05)
         assert Path("spool/monomail.pid").read_text().startswith(f"{os.getpid()}\n")
+        for _ in range(400):          # bounded: delivery runs in the background
+            if list(Path("spool/mail/root/new").glob("*")):
+                break
+            await asyncio.sleep(0.05)
         os.kill(os.getpid(), signal.SIGHUP)
         while holder.current.generation == 0:
             await asyncio.sleep(0.01)
@@ -89,9 +99,10 @@ def test_accepts_queues_reloads_and_stops(site: tuple[Path, int]) -> None:
     assert qid in tried and not Path("spool/monomail.pid").exists()
     store = QueueStore("spool/mqueue", min_free_blocks=0)
     store.recover()
-    assert store.list() == [qid]
-    message = decode(store.read_data(qid))
-    assert message.body == b".leading dot\nbody\n"
-    assert b"Received" in b"".join(f.name.encode() for f in message.fields)
+    assert store.list() == []
+    [delivered] = mailbox.Maildir("spool/mail/root", create=False)
+    assert delivered["Subject"] == "hi" and delivered.get_payload() == ".leading dot\nbody\n"
+    assert f"id {qid}" in delivered["Received"]
     log = Path("spool/maillog").read_text()
     assert f"{qid}: from=<joe@localhost.localdomain>, size=" in log and "starting daemon" in log
+    assert f"{qid}: to=" in log and "mailer=local" in log and "stat=Sent" in log

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monomail.queue import qfcodec
-from monomail.queue.qfcodec import (ControlFile, Envelope, QueueFileError, Recipient,
-                                    RecipientState, decode, encode)
+from monomail.queue.qfcodec import (ControlFile, Controller, Envelope, QueueFileError,
+                                    Recipient, RecipientState, decode, encode)
 
 QID = "6AP3HY1D031232"
 
@@ -27,23 +27,27 @@ notify = st.one_of(st.just(()), st.just(("NEVER",)),
                    .map(tuple))
 status = st.builds(lambda c, a, b: f"{c}.{a}.{b}", st.sampled_from("245"),
                    st.integers(0, 999), st.integers(0, 999))
+numbers = st.integers(0, qfcodec.MAX_NUMBER)
+controllers = st.builds(
+    Controller, address=address.filter(bool), uid=numbers, gid=numbers,
+    user=st.none() | st.from_regex(r"[a-z_][a-z0-9_.-]{0,31}", fullmatch=True).filter(
+        lambda u: u != "-"), alias=st.booleans(), primary=st.booleans())
 recipients = st.builds(
     Recipient, address=address.filter(bool), state=st.sampled_from(list(RecipientState)),
     notify=notify, orcpt=st.none() | xtext.map(lambda x: "rfc822;" + x),
-    status=st.none() | status)
+    status=st.none() | status, ctladdr=st.none() | controllers)
 macro_name = st.one_of(st.sampled_from("ajrs"),
                        st.from_regex(r"\{[A-Za-z0-9_]{1,32}\}", fullmatch=True))
-numbers = st.integers(0, qfcodec.MAX_NUMBER)
 envelopes = st.builds(
     Envelope, sender=address, recipients=st.lists(recipients, min_size=1, max_size=5).map(tuple),
     envid=st.none() | xtext, ret=st.none() | st.sampled_from(qfcodec.RET_VALUES),
     body_type=st.none() | st.sampled_from(qfcodec.BODY_TYPES), priority=numbers,
     macros=st.lists(st.tuples(macro_name, printable), max_size=4).map(tuple),
-    header_size=st.integers(0, 10 ** 6))
+    header_size=st.integers(0, 10 ** 6), origin=st.none() | st.sampled_from(qfcodec.ORIGINS))
 reasons = st.none() | printable.filter(bool)
 controls = st.builds(ControlFile, qid=st.from_regex(qfcodec.QID_RE.pattern[:-2], fullmatch=True),
                      envelope=envelopes, created=numbers, next_try=numbers, attempts=numbers,
-                     size=numbers, reason=reasons).filter(lambda c: c.envelope.header_size <= c.size)
+                     size=numbers, reason=reasons, warned=numbers).filter(lambda c: c.envelope.header_size <= c.size)
 
 
 @given(controls)
@@ -189,6 +193,15 @@ def test_header_refusals(key: str, line: str, reason: str) -> None:
     ("exec rm -rf /", "unknown key"),
     ("qid 6AP3HY1D031232", "repeated key"),
     ("rcpt\tpending - - - <a@b>", "control character"),
+    ("rcpt pending - - - <|prog> via 1 1 bob - bob", "not in angle brackets"),
+    ("rcpt pending - - - <|prog> via 1 1 bob <bob>", "needs 5 fields"),
+    ("rcpt pending - - - <|prog> via -1 1 bob - <bob>", "not a number"),
+    ("rcpt pending - - - <|prog> via 1 1 bob owner <bob>", "bad controlling address flags"),
+    ("rcpt pending - - - <|prog> via 1 1 bob alias,alias <bob>", "bad controlling address flags"),
+    ("rcpt pending - - - <|prog> via 1 1 b:ob - <bob>", "bad controlling user"),
+    ("rcpt pending - - - <|prog> via 1 1 bob - <>", "empty controlling address"),
+    ("origin bounce", "bad origin"),
+    ("warned soon", "not a number"),
 ])
 def test_body_line_refusals(line: str, reason: str) -> None:
     lines = sample_lines()
@@ -205,6 +218,34 @@ def test_reason_is_optional_and_header_size_bounded() -> None:
     assert "header-size larger than size" in err.reason
     with pytest.raises(QueueFileError, match="header-size larger"):
         encode(with_envelope(header_size=1235))
+
+
+def test_expansion_records_round_trip() -> None:
+    """A recipient found by expansion keeps its controlling address; `primary` follows it."""
+    line = "rcpt deferred - - 4.2.0 <|/usr/bin/procmail -a x> via 1000 100 bob primary <bob>"
+    lines = sample_lines()
+    lines.append(line)
+    lines.insert(5, "warned 1795577700")
+    lines.insert(5, "origin postmaster-report")
+    cf = decode(sealed(lines))
+    found = cf.envelope.recipients[-1]
+    assert found.ctladdr == Controller("bob", 1000, 100, "bob", alias=False, primary=True)
+    assert found.primary and not Recipient("x", ctladdr=Controller("list", 1, 0)).primary
+    assert (cf.envelope.origin, cf.warned) == ("postmaster-report", 1795577700)
+    assert line + "\n" in encode(cf).decode()
+
+
+def test_expanded_program_with_brackets_is_written_as_xtext() -> None:
+    """`"|cmd >> log"` from a .forward: the address goes between brackets as xtext."""
+    rcpt = Recipient('"|/bin/sh -c \'cat >> /x\'"', ctladdr=Controller("bob", 1, 1, "bob"))
+    cf = with_envelope(recipients=(rcpt,))
+    raw = encode(cf)
+    assert b"rcpt pending - - - <\"|/bin/sh+20-c+20'cat+20+3E+3E+20/x'\"> via 1 1 bob xtext <bob>" \
+        in raw
+    assert decode(raw) == cf
+    lines = sample_lines()
+    lines.append("rcpt pending - - - <a+zz> via 1 1 bob xtext <bob>")
+    assert "flagged xtext is not xtext" in refusal(sealed(lines)).reason
 
 
 def test_missing_keys_and_recipients() -> None:
@@ -242,6 +283,11 @@ def with_envelope(**changes: Any) -> ControlFile:
     (with_envelope(priority=-1), "out of range"),
     (with_envelope(sender="\udc80"), "not valid Unicode"),
     (dataclasses.replace(sample(), qid="../x"), "bad queue id"),
+    (with_envelope(recipients=(Recipient("x", ctladdr=Controller("a>b", 1, 1)),)),
+     "angle bracket"),
+    (with_envelope(recipients=(Recipient("x", ctladdr=Controller("a", 1, 1, "-")),)),
+     "bad controlling user"),
+    (with_envelope(origin="bounce"), "bad origin"),
 ])
 def test_encode_refuses_what_decode_would(cf: ControlFile, reason: str) -> None:
     with pytest.raises(QueueFileError) as info:
