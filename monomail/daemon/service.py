@@ -4,21 +4,19 @@ Start: recover the queue, open every DaemonPortOptions listener, give up root if
 RunAsUser says so, write the PidFile, log "starting daemon", feed the runner what the
 queue holds.  SIGHUP: reread the cf (kept only if clean) and let new sessions and
 deliveries use it.  SIGTERM: stop accepting, let sessions and deliveries in flight
-finish within Timeout.quit... bounded by STOP_GRACE, seal the queue, remove the PidFile.
+finish (at most STOP_GRACE seconds), seal the queue, remove the PidFile.
 """
 
 from __future__ import annotations
 
 import asyncio
-import shlex
-import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from monomail import __version__
+from monomail import sysexits as ex
 from monomail.config.model import Config
 from monomail.config.option_values import MinFreeBlocks
-from monomail import sysexits as ex
 from monomail.log.fields import pintvl
 from monomail.log.writer import LOG_ERR, LOG_INFO, MailLog
 from monomail.queue.store import QueueStore
@@ -163,7 +161,3 @@ async def _finish(server: SmtpServer, runner: QueueRunner, work: asyncio.Task[No
         await asyncio.wait_for(work, max(deadline - loop.time(), 0.1))
     except asyncio.TimeoutError:
         pass
-
-
-def command_line(argv: list[str]) -> str:
-    return " ".join(shlex.quote(a) for a in [sys.argv[0], *argv])

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from monomail.clib import MAXSHORTSTR
-
 MACROEXPAND = "\x81"   # $x at cf-read time
 MACRODEXPAND = "\x82"  # $&x, deferred to run time
 LOOKUPBEGIN = "\x85"   # $(

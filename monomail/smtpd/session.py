@@ -93,7 +93,6 @@ class Session:
         self.waiting: MessageReady | Pause | None = None
         self.closed = False
         self.data_reader: DataReader | None = None
-        self.message_size = 0
         self.connection_discard = False   # check_relay chose $#discard: every message
         self.may_run_queue = not local_submission or os.getuid() == 0
         self._in = bytearray()

@@ -316,11 +316,10 @@ def end_of_data(s: "Session", reader: DataReader) -> None:
                         macros=s.policy.persistent_macros())
     from monomail.smtpd.session import MessageReady
     s.waiting = MessageReady(s.info(snapshot=True), envelope, result.data)
-    s.message_size = result.size
 
 
 def finish_message(s: "Session", qid: str | None, refusal: str | None) -> None:
-    txn = s.transaction
+    """The answer at the end of DATA; the accept hook logged the from= line."""
     if qid is not None and refusal is None:
         s.reply(f"250 2.0.0 {qid} Message accepted for delivery")
     else:
