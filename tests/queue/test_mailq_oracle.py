@@ -105,7 +105,8 @@ def sendmail_queue(sendmail: oracle.Program, work: Path) -> Path:
         run_sendmail(sendmail, ["-odq", *flags, *common, "-f", sender, *rcpts],
                      f"Subject: test\n\n{body}".encode())
     deferred = sorted(queue.glob("qf*"), key=lambda p: read_qf(p).body_size)[DEFERRED]
-    run_sendmail(sendmail, ["-qI" + deferred.name[2:], *common])
+    # -qf: in the foreground, so the deferral is in the qf before we read it
+    run_sendmail(sendmail, ["-qf", "-qI" + deferred.name[2:], *common])
     priorities = [read_qf(qf).priority for qf in queue.glob("qf*")]
     assert len(set(priorities)) == len(MESSAGES), priorities
     return queue
