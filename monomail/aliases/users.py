@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol
 
 from monomail import sysexits as ex
+from monomail.maps.sysmaps import full_name
 
 WILDCARD_SHELL = "/SENDMAIL/ANY/SHELL/"
 SHELLS_FILE = "/etc/shells"
@@ -51,21 +52,8 @@ class UserDatabase(Protocol):
 
 
 def pwfullname(gecos: str, login: str) -> str:
-    """sm_pwfullname: the GECOS field up to ',', ';' or '%', '&' standing for the login
-    name with its first letter upper-cased; too long a name gives the login name."""
-    if gecos.startswith("*"):
-        gecos = gecos[1:]
-    out: list[str] = []
-    size = 0
-    for ch in gecos:
-        if ch in ",;%":
-            break
-        if size >= MAXNAME - 1:
-            return login[:MAXNAME - 1]
-        piece = (login[:1].upper() + login[1:]) if ch == "&" else ch
-        out.append(piece)
-        size += len(piece)
-    return "".join(out)[:MAXNAME - 1]
+    """sm_pwfullname into the mailbox database's name field (one octet for the NUL)."""
+    return full_name(gecos, login, MAXNAME - 1)
 
 
 def _from_pw(entry: pwd.struct_passwd) -> User:

@@ -50,14 +50,21 @@ class CollectOptions:
     max_headers_length: int = DEFAULT_MAX_HEADERS_LENGTH  # 0: no limit
     max_message_size: int = 0  # 0: no limit
     bare_line_ends_ok: bool = False  # SMTP: accept a CR or LF alone (smuggling risk)
+    decoded: bool = False  # SMTP data the server already read: dots undone, no final dot,
+    #                        bare line ends dealt with by its srv_features
+
+    @property
+    def dots(self) -> bool:
+        """Whether leading dots are transparency to undo and a lone dot ends the input."""
+        return (self.smtp or not self.ignore_dots) and not self.decoded
 
     @classmethod
-    def from_config(cls, config: Config, smtp: bool,
-                    ignore_dots: bool | None = None) -> "CollectOptions":
+    def from_config(cls, config: Config, smtp: bool, ignore_dots: bool | None = None,
+                    decoded: bool = False) -> "CollectOptions":
         """The cf's options; `ignore_dots` is the command line's -i when given."""
         opts = config.options
         dots = bool(opts.get("IgnoreDots")) if ignore_dots is None else ignore_dots
-        return cls(smtp=smtp, ignore_dots=dots and not smtp,
+        return cls(smtp=smtp, ignore_dots=dots and not smtp, decoded=decoded,
                    save_from=bool(opts.get("SaveFromLine")),
                    seven_bit_input=bool(opts.get("SevenBitInput")),
                    max_headers_length=int_option(config, "MaxHeadersLength"),
@@ -109,21 +116,22 @@ def end_of_input(data: bytes, dots_end: bool) -> tuple[bytes, bool]:
 
 def collect(data: bytes, opts: CollectOptions, on_header: HeaderSink) -> Collected:
     """Read one message; each header field is handed to `on_header` as it is found."""
-    if opts.smtp and not opts.bare_line_ends_ok:
+    if opts.smtp and not opts.bare_line_ends_ok and not opts.decoded:
         bare = bare_line_end(data)
         if bare is not None:
             return Collected(b"", None, 0, 0, 0, False, False, False, False, False, False,
                              bare=bare)
     if opts.seven_bit_input:
         data = data.translate(_STRIP_8BIT)
-    text, terminated = end_of_input(data.replace(b"\r\n", b"\n"),
-                                    opts.smtp or not opts.ignore_dots)
+    text, terminated = end_of_input(data.replace(b"\r\n", b"\n"), opts.dots)
     reader = _HeaderReader(text, opts, on_header)
     first_body_line = reader.run()
     rest = text[reader.pos:]
-    if opts.smtp:
+    if not opts.dots:
+        pass
+    elif opts.smtp:
         rest = _SMTP_DOT.sub(b"", rest) if b"\n." in rest or rest[:1] == b"." else rest
-    elif not opts.ignore_dots and (b"\n.." in rest or rest[:2] == b".."):
+    elif b"\n.." in rest or rest[:2] == b"..":
         rest = _CLI_DOTS.sub(b".", rest)
     body = b"" if reader.too_large else first_body_line + rest
     size = reader.size + len(rest)
@@ -184,8 +192,7 @@ class _HeaderReader:
         end = len(text) if end < 0 else end + 1
         line = text[pos:end]
         self.pos = end
-        if line[:1] == b"." and (self.opts.smtp or (not self.opts.ignore_dots
-                                                    and line[:2] == b"..")):
+        if line[:1] == b"." and self.opts.dots and (self.opts.smtp or line[:2] == b".."):
             line = line[1:]
         self.size += len(line)
         return line

@@ -150,12 +150,13 @@ class Intake:
         self.headers.add("X-Authentication-Warning", f"{me[:AUTH_HOST_MAX]}: {text}")
 
     def collect(self, data: bytes, recipients: Recipients, *, grab_to: bool = False,
-                ignore_dots: bool | None = None) -> Outcome:
+                ignore_dots: bool | None = None, decoded: bool = False) -> Outcome:
         """Read the message (`data` as it arrived: the command line's input, or the
         SMTP DATA octets with or without the final dot line) and finish its header.
-        `ignore_dots` is -i/-oi when given (the cf's IgnoreDots otherwise)."""
+        `ignore_dots` is -i/-oi when given (the cf's IgnoreDots otherwise); `decoded`
+        says the SMTP server already undid the dots and judged bare line ends."""
         env = self.env
-        opts = CollectOptions.from_config(self.config, self.smtp, ignore_dots)
+        opts = CollectOptions.from_config(self.config, self.smtp, ignore_dots, decoded)
         saved, env.suppress_errors = env.suppress_errors, True
         try:
             got = collect(data, opts, self._chomp)

@@ -9,7 +9,6 @@ the 250 wait for the flush that covers the message.
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import replace
 from typing import Callable
@@ -27,14 +26,6 @@ from monomail.rewrite.env import RewriteEnv
 from monomail.smtpd.hooks import (Hooks, RecipientAnswer, RecipientCheck, Refused,
                                   SessionInfo)
 from .configholder import ConfigHolder, Snapshot
-
-_LEADING_DOT = re.compile(rb"(^|\r\n)\.")
-
-
-def restuff(data: bytes) -> bytes:
-    """The server hands over data with dot-stuffing undone; cleanup reads it as it
-    arrived on the wire, so the dots go back."""
-    return _LEADING_DOT.sub(rb"\1..", data)
 
 
 def without_address(reply: str) -> str:
@@ -94,8 +85,8 @@ class Acceptance:
                            real_user=self.real_user, smtp=True)
         intake = Intake(snap.config, snap.rewriter, env, sender, smtp=True,
                         body_type=envelope.body_type)
-        outcome = intake.collect(restuff(data) + b".\r\n",
-                                 RecipientList([r.address for r in envelope.recipients]))
+        outcome = intake.collect(data, RecipientList([r.address for r in envelope.recipients]),
+                                 decoded=True)
         if not outcome.accepted:
             raise Refused(outcome.reply)
         stored = encode(outcome.message)

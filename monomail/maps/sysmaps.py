@@ -23,8 +23,9 @@ USER_FIELDS = ("name", "passwd", "uid", "gid", "gecos", "dir", "shell")
 MAXPV = 256
 
 
-def full_name(gecos: str, login: str) -> str:
-    """sm_pwfullname: the GECOS name up to , ; or %, with & standing for the login name."""
+def full_name(gecos: str, login: str, limit: int = MAXNAME) -> str:
+    """sm_pwfullname: the GECOS name up to , ; or %, with & standing for the login name;
+    `limit` is the caller's buffer (a longer name gives the login name)."""
     if gecos.startswith("*"):
         gecos = gecos[1:]
     out: list[str] = []
@@ -32,15 +33,15 @@ def full_name(gecos: str, login: str) -> str:
     for ch in gecos:
         if ch in ",;%":
             break
-        if size >= MAXNAME:
-            return login[:MAXNAME]
+        if size >= limit:
+            return login[:limit]
         if ch == "&":
             piece = login[:1].upper() + login[1:] if login[:1].isascii() else login
         else:
             piece = ch
         out.append(piece)
         size += len(piece)
-    return "".join(out)[:MAXNAME]
+    return "".join(out)[:limit]
 
 
 def find_user(key: str, match_gecos: bool, blank: str) -> tuple[pwd.struct_passwd | None, str]:

@@ -126,3 +126,11 @@ def test_any_input_is_read_without_error(data: bytes, opts: CollectOptions) -> N
     fields, got = run(data, opts)
     assert got.size <= len(data)
     assert all("\0" not in f for f in fields)
+
+
+def test_data_the_smtp_server_already_decoded_is_taken_as_it_is() -> None:
+    decoded = CollectOptions(smtp=True, decoded=True)
+    fields, got = run(b"Subject: s\r\n\r\n.leading\r\n.\r\nlast\r\n", decoded)
+    assert fields == ["Subject: s"] and got.body == b".leading\n.\nlast\n"
+    assert got.bare is None and not got.terminated
+    assert run(b"Subject: s\n\nbare\nlf\r\n", decoded)[1].body == b"bare\nlf\n"
