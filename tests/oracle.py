@@ -190,13 +190,15 @@ def build_map(program: Program, map_type: str, source: Path, map_base: Path, cf:
 
 
 def unsafe_ancestor(path: Path) -> Path | None:
-    """The first group- or world-writable folder on the way to path, if any.
+    """The first folder on the way to path that is group- or world-writable, or that other
+    users cannot pass through, if any.
 
-    sendmail refuses files under such folders ("World writable directory"), /tmp included, so
-    the settings folders must live somewhere else.
+    sendmail refuses files under writable folders ("World writable directory"), /tmp
+    included; and the tests check files as other users too (.forward, :include:), which a
+    folder like /root (mode 0700) would stop.  The settings folders live somewhere else.
     """
     for folder in [path, *path.parents]:
-        if folder.exists() and folder.stat().st_mode & 0o022:
+        if folder.exists() and (folder.stat().st_mode & 0o022 or not folder.stat().st_mode & 0o001):
             return folder
     return None
 
@@ -207,6 +209,7 @@ def safe_work_root() -> Path:
         os.environ.get("MONOMAIL_COMPAT_WORKDIR"),
         str(REPO_ROOT / ".cache" / "compat-work"),
         str(Path.home() / ".cache" / "monomail-compat-work"),
+        "/var/lib/monomail-compat-work",
     ]
     for candidate in filter(None, candidates):
         path = Path(candidate)
